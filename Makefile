@@ -1,0 +1,41 @@
+# rex: make help lists the targets. The first run builds .venv (a stamp file marks it done).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SEED := cases/anthropic-alibaba-2026.yaml
+# durable_rules 2.0.28 does not import on CPython 3.13: pick the newest supported Python.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] < (3,13))' 2>/dev/null && echo $$p && break; done)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint unit bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -n "$(PYTHON)" || { echo "rex needs CPython 3.10, 3.11 or 3.12 (durable_rules does not import on 3.13)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)  ## print the report for the seed case
+	$(BIN)/rex report $(SEED)
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check engine tests bench
+	$(BIN)/mypy
+
+unit: $(STAMP)  ## the test suite only
+	$(BIN)/pytest
+
+test: lint unit  ## lint, then the test suite
+
+bench: $(STAMP)  ## benchmarks; results go to docs/performance.md
+	$(BIN)/python bench/run.py
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
