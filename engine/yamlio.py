@@ -1,0 +1,339 @@
+"""Safe YAML loading with a line and column for every value.
+
+Case and rule files come from users and from CI on other people's branches, so the loader
+assumes nothing about them:
+
+* the file size, the nesting depth, the number of nodes and the length of a scalar are
+  bounded (``Limits``), so a 100 MB file or an alias bomb is refused before it costs memory;
+* anchors and aliases, custom tags (``!!python/object`` and friends), duplicate keys and
+  non-string keys are errors, not surprises;
+* plain scalars are resolved by the YAML 1.2 core schema, so ``NO`` (Norway) stays a string
+  and ``yes`` is not a boolean; ISO dates become ``datetime.date``;
+* every value's position is kept in ``Document.marks`` under its path, so that a schema error
+  or a fact in a report can name ``file:line:column``.
+
+PyYAML's C loader (libyaml) is used when present; the pure-Python loader is the fallback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Location
+
+try:  # pragma: no branch - which loader exists depends on how PyYAML was built
+    _Loader: type = yaml.CSafeLoader
+    C_LOADER = True
+except AttributeError:  # pragma: no cover - exercised only without libyaml
+    _Loader = yaml.SafeLoader
+    C_LOADER = False
+
+PathT = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what rex will read; documented in docs/case-format.md."""
+
+    max_bytes: int = 5 * 1024 * 1024
+    max_depth: int = 32
+    max_nodes: int = 200_000
+    max_scalar_chars: int = 65_536
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: plain data plus the position of every value, keyed by path."""
+
+    path: str
+    data: Any
+    marks: dict[PathT, tuple[int, int]] = field(repr=False)
+
+    def where(self, path: PathT) -> Location:
+        """The location of ``path``, or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        while True:
+            mark = self.marks.get(probe)
+            if mark is not None:
+                return Location(self.path, mark[0], mark[1])
+            if not probe:
+                return Location(self.path)
+            probe = probe[:-1]
+
+
+def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Read and parse one YAML file; every problem is an ``InputError`` naming the file."""
+    name = str(path)
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", Location(name)) from None
+    if not file.is_file():
+        raise InputError("is not a regular file", Location(name))
+    if size > limits.max_bytes:
+        raise InputError(
+            f"the file is {size:,} bytes; rex reads files of at most {limits.max_bytes:,} bytes",
+            Location(name),
+            hint="split the case or remove embedded material",
+        )
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", Location(name)) from None
+    return load_bytes(raw, name, limits)
+
+
+def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Parse YAML held in memory (``name`` is used in error messages)."""
+    if len(raw) > limits.max_bytes:
+        raise InputError(
+            f"the input is {len(raw):,} bytes; rex reads at most {limits.max_bytes:,} bytes",
+            Location(name),
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            "the file is not UTF-8 text", Location(name, line), hint="save it as UTF-8"
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError("the file contains a NUL character", Location(name, line))
+    return _Converter(name, limits).document(text)
+
+
+class _Converter:
+    """Turns a composed node graph into plain data, checking every rule in the module doc."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        self.name = name
+        self.limits = limits
+        self.marks: dict[PathT, tuple[int, int]] = {}
+        self.nodes = 0
+
+    def error(self, message: str, node: yaml.Node | None, hint: str | None = None) -> InputError:
+        loc = Location(self.name)
+        if node is not None:
+            loc = Location(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+        return InputError(message, loc, hint=hint)
+
+    def document(self, text: str) -> Document:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            loc = Location(self.name)
+            if mark is not None:
+                loc = Location(self.name, mark.line + 1, mark.column + 1)
+            problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+            if "another document" in problem or "single document" in problem:
+                problem = "the file holds more than one YAML document; rex reads one"
+            raise InputError(f"YAML syntax error: {problem}", loc) from None
+        except yaml.YAMLError as exc:
+            message = " ".join(str(exc).split())
+            raise InputError(f"YAML error: {message}", Location(self.name)) from None
+        except RecursionError:
+            raise InputError(
+                f"the YAML nests deeper than {self.limits.max_depth} levels", Location(self.name)
+            ) from None
+        finally:
+            loader.dispose()
+        if root is None:
+            return Document(self.name, None, {})
+        data = self.convert(root)
+        return Document(self.name, data, self.marks)
+
+    def convert(self, root: yaml.Node) -> Any:
+        # Iterative, so that depth is checked before Python's own recursion limit matters.
+        seen: set[int] = set()
+        result_holder: list[Any] = [None]
+        stack: list[tuple[yaml.Node, PathT, Any, str | int | None]] = [(root, (), None, None)]
+        while stack:
+            node, path, parent, key = stack.pop()
+            value = self.start(node, path, seen)
+            if parent is None:
+                result_holder[0] = value
+            elif isinstance(parent, list):
+                parent.append(value)
+            else:
+                parent[key] = value
+            if isinstance(node, yaml.MappingNode):
+                for child_key, child_path, child in reversed(list(self.mapping_items(node, path))):
+                    stack.append((child, child_path, value, child_key))
+            elif isinstance(node, yaml.SequenceNode):
+                for index in reversed(range(len(node.value))):
+                    stack.append((node.value[index], (*path, index), value, None))
+        return result_holder[0]
+
+    def start(self, node: yaml.Node, path: PathT, seen: set[int]) -> Any:
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise self.error(f"the file has more than {self.limits.max_nodes:,} YAML nodes", node)
+        if len(path) > self.limits.max_depth:
+            raise self.error(f"the YAML nests deeper than {self.limits.max_depth} levels", node)
+        if id(node) in seen:
+            raise self.error(
+                "anchors and aliases (&name / *name) are not accepted",
+                node,
+                hint="write the value out in full",
+            )
+        seen.add(id(node))
+        self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            self.check_tag(node, "tag:yaml.org,2002:map")
+            return {}
+        if isinstance(node, yaml.SequenceNode):
+            self.check_tag(node, "tag:yaml.org,2002:seq")
+            return []
+        assert isinstance(node, yaml.ScalarNode)
+        return self.scalar(node)
+
+    def check_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != expected:
+            raise self.error(
+                f"the tag {node.tag!r} is not accepted", node, hint="remove the tag; rex reads "
+                "plain YAML (mappings, lists, strings, numbers, booleans and dates)"
+            )
+
+    def mapping_items(
+        self, node: yaml.MappingNode, path: PathT
+    ) -> Iterator[tuple[str, PathT, Any]]:
+        keys: set[str] = set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error("a mapping key must be a plain string", key_node)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self.error("merge keys (<<) are not accepted", key_node)
+            key = key_node.value
+            if not key_node.style and _plain_type(key) is not str:
+                raise self.error(f"the key {key!r} is not a string", key_node, hint="quote it")
+            if key in keys:
+                raise self.error(f"duplicate key {key!r}", key_node,
+                                 hint="each key may appear once")
+            keys.add(key)
+            yield key, (*path, key), value_node
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        text = node.value
+        if len(text) > self.limits.max_scalar_chars:
+            raise self.error(
+                f"a value of {len(text):,} characters is longer than the "
+                f"{self.limits.max_scalar_chars:,} rex accepts",
+                node,
+            )
+        tag = node.tag
+        plain = not node.style  # None (pure-Python loader) or '' (libyaml)
+        if plain and tag == "tag:yaml.org,2002:str":
+            pass  # the resolver's default for plain scalars it did not recognise
+        elif tag not in _ACCEPTED_SCALAR_TAGS and not (plain and tag in _RESOLVED_TAGS):
+            raise self.error(
+                f"the tag {tag!r} is not accepted", node,
+                hint="remove the tag; rex reads plain YAML values",
+            )
+        if not plain:
+            return text
+        try:
+            return _resolve_plain(text)
+        except ValueError as exc:
+            raise self.error(str(exc), node) from None
+
+
+_ACCEPTED_SCALAR_TAGS = {"tag:yaml.org,2002:str"}
+# Tags PyYAML's YAML 1.1 resolver assigns to plain scalars; rex re-resolves the text itself.
+_RESOLVED_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:str",
+}
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_INT_SEP = re.compile(r"[-+]?[0-9]{1,3}(_[0-9]{3})+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_DATETIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})(:([0-9]{2})(\.[0-9]+)?)?"
+    r"\s*(Z|[-+][0-9]{2}(:?[0-9]{2})?)?\Z"
+)
+
+
+def _plain_type(text: str) -> type:
+    try:
+        return type(_resolve_plain(text))
+    except ValueError:
+        return str
+
+
+def _resolve_plain(text: str) -> Any:
+    """Resolve an unquoted scalar by the YAML 1.2 core schema, plus ISO dates and times."""
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.match(text):
+        return int(text)
+    if _INT_SEP.match(text):
+        return int(text.replace("_", ""))
+    if _FLOAT.match(text) and any(c.isdigit() for c in text):
+        number = float(text)
+        if not math.isfinite(number):
+            raise ValueError(f"{text} is too large a number")
+        return number
+    if text.lower() in {".inf", "-.inf", "+.inf", ".nan"}:
+        raise ValueError(f"{text} is not a finite number")
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text} is not a valid date") from None
+    match = _DATETIME.match(text)
+    if match:
+        return _datetime(text, match)
+    return text
+
+
+def _datetime(text: str, match: re.Match[str]) -> dt.datetime:
+    date_part, hour, minute, _, second, fraction, zone, _ = match.groups()
+    try:
+        day = dt.date.fromisoformat(date_part)
+        micro = round(float(fraction) * 1_000_000) if fraction else 0
+        value = dt.datetime(
+            day.year, day.month, day.day, int(hour), int(minute), int(second or 0),
+            min(micro, 999_999),
+        )
+    except ValueError:
+        raise ValueError(f"{text} is not a valid date and time") from None
+    if zone is None:
+        raise ValueError(f"{text} has no time zone; add Z or an offset such as +01:00")
+    if zone == "Z":
+        return value.replace(tzinfo=dt.timezone.utc)
+    sign = 1 if zone[0] == "+" else -1
+    digits = zone[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{text} has an invalid time zone offset")
+    offset = dt.timedelta(hours=hours, minutes=minutes) * sign
+    return value.replace(tzinfo=dt.timezone(offset))
