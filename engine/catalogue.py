@@ -1,0 +1,253 @@
+"""The fact catalogue: which facts a case can state, their types, and the question to ask.
+
+The catalogue is read off the case JSON Schema, so the schema stays the one place that says
+what a case file may contain. Each leaf that uses one of the ``*-fact`` definitions becomes a
+``FieldSpec`` with a dotted path (``dates.completed``, ``turnover.uk.gbp``,
+``listings.us-entity-list.since``) and the question from its ``x-question``. Rule files may only
+test paths in the catalogue (or derived facts), and the compiler and the evaluator both use the
+catalogue's types.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import load_schema
+
+OBJECT_KINDS = ("party", "asset", "event")
+LINK_KINDS = ("ownership", "link")
+BASE_KINDS = OBJECT_KINDS + LINK_KINDS
+
+# Numbers that durable_rules cannot parse exactly are scaled before they reach it.
+COMPUTE_SCALE = 1e15
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One fact a case can state about an object of ``kind``."""
+
+    kind: str
+    path: str
+    """Dotted path, as rules write it after the binding name (``dates.completed``)."""
+    type: str
+    """One of ``string``, ``number``, ``bool``, ``date``, ``list``, ``ref``."""
+    data_path: tuple[str, ...]
+    """Where the value sits in the object's YAML mapping."""
+    question: str
+    """The question to ask when the fact is unknown (``{name}`` is the object's name)."""
+    description: str = ""
+    values: tuple[str, ...] | None = None
+    """Allowed values of a string, or of a list's items."""
+    target: str | None = None
+    """For a ``ref``: the kind of object it names."""
+    currency: str | None = None
+    """For a money amount: the currency the case must state it in."""
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """A list of references (``event.assets``) that becomes one ``link`` fact per element."""
+
+    kind: str
+    field: str
+    target: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    fields: Mapping[str, Mapping[str, FieldSpec]]
+    links: Mapping[str, Mapping[str, LinkSpec]]
+
+    def field(self, kind: str, path: str) -> FieldSpec | None:
+        return self.fields.get(kind, {}).get(path)
+
+    def paths(self, kind: str) -> list[str]:
+        return sorted(self.fields.get(kind, {}))
+
+
+_SCALARS = {
+    "text-fact": "string",
+    "bool-fact": "bool",
+    "country-fact": "string",
+    "countries-fact": "list",
+    "date-fact": "date",
+    "pct-fact": "number",
+    "quantity-fact": "number",
+    "compute-fact": "number",
+    "party-ref-fact": "ref",
+    "event-ref-fact": "ref",
+    "asset-ref-fact": "ref",
+    "eccn-fact": "string",
+    "party-type-fact": "string",
+    "asset-type-fact": "string",
+    "event-type-fact": "string",
+    "control-level-fact": "string",
+    "means-fact": "string",
+    "end-uses-fact": "list",
+    "roles-fact": "list",
+    "purposes-fact": "list",
+}
+_REF_TARGETS = {"party-ref-fact": "party", "event-ref-fact": "event", "asset-ref-fact": "asset"}
+_META = {"status", "source", "note"}
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    """The catalogue for the shipped case schema."""
+    schema = load_schema("case")
+    defs = schema["$defs"]
+    fields: dict[str, dict[str, FieldSpec]] = {}
+    links: dict[str, dict[str, LinkSpec]] = {}
+    for kind in OBJECT_KINDS:
+        fields[kind] = {}
+        links[kind] = {}
+        for spec in _walk(defs, defs[kind], kind, (), ()):
+            if isinstance(spec, LinkSpec):
+                links[kind][spec.field] = spec
+                fields[kind][spec.field] = FieldSpec(
+                    kind, spec.field, "list", (spec.field,), spec.question,
+                    f"The ids of the {spec.target}s listed.", target=spec.target,
+                )
+            else:
+                fields[kind][spec.path] = spec
+    fields["party"]["sectors"] = FieldSpec(
+        "party", "sectors", "list", ("activities",),
+        "In which sectors is {name} active?", "The sectors of the party's activities.",
+        values=tuple(defs["sector"]["enum"]),
+    )
+    fields["party"]["uk_sectors"] = FieldSpec(
+        "party", "uk_sectors", "list", ("activities",),
+        "In which sectors does {name} carry on activities in the UK?",
+        "The sectors in which the party carries on activities in the UK (activities whose "
+        "'where' includes GB).",
+        values=tuple(defs["sector"]["enum"]),
+    )
+    fields["event"]["date"] = FieldSpec(
+        "event", "date", "date", ("dates",),
+        "When did {name} take place (or complete)?",
+        "The event's own date: completed, else occurred, started, signed or announced.",
+    )
+    ownership = {
+        spec.path: spec
+        for spec in _walk(defs, defs["ownership"], "ownership", (), ())
+        if isinstance(spec, FieldSpec)
+    }
+    ownership["owner"] = FieldSpec(
+        "ownership", "owner", "ref", ("party",), "Who holds this interest in {name}?",
+        target="party",
+    )
+    ownership["owned"] = FieldSpec(
+        "ownership", "owned", "ref", (), "Which party is held?", target="party"
+    )
+    fields["ownership"] = ownership
+    fields["link"] = {
+        "rel": FieldSpec("link", "rel", "string", (), "Which list is this?"),
+        "from": FieldSpec("link", "from", "ref", (), "Which object holds the list?"),
+        "to": FieldSpec("link", "to", "ref", (), "Which object does the list name?"),
+    }
+    links["ownership"] = {}
+    links["link"] = {}
+    return Catalogue(fields, links)
+
+
+def _walk(
+    defs: Mapping[str, Any],
+    node: Mapping[str, Any],
+    kind: str,
+    prefix: tuple[str, ...],
+    data_prefix: tuple[str, ...],
+    question_key: str = "",
+) -> Iterator[FieldSpec | LinkSpec]:
+    for name, prop in node.get("properties", {}).items():
+        if name in _META or (not prefix and name in {"id", "name", "aliases", "party"}):
+            continue
+        yield from _walk_property(
+            defs, prop, kind, (*prefix, name), (*data_prefix, name), question_key
+        )
+
+
+def _walk_property(
+    defs: Mapping[str, Any],
+    prop: Mapping[str, Any],
+    kind: str,
+    path: tuple[str, ...],
+    data_path: tuple[str, ...],
+    question_key: str,
+) -> Iterator[FieldSpec | LinkSpec]:
+    ref = _ref_name(prop)
+    dotted = ".".join(path)
+    if ref in _SCALARS:
+        scalar = defs[ref]["else"]
+        values = _enum_values(defs, scalar)
+        question = str(prop.get("x-question", f"What is the {dotted} of {{name}}?"))
+        yield FieldSpec(
+            kind,
+            dotted,
+            _SCALARS[ref],
+            data_path,
+            question.replace("{key}", question_key),
+            str(prop.get("description", defs[ref].get("description", ""))),
+            values=values,
+            target=_REF_TARGETS.get(ref),
+            scale=COMPUTE_SCALE if ref == "compute-fact" else 1.0,
+        )
+        return
+    if ref == "money":
+        currencies = defs["currency"]["enum"]
+        label = " ".join(path).replace("_", " ")
+        for currency in currencies:
+            yield FieldSpec(
+                kind,
+                f"{dotted}.{currency.lower()}",
+                "number",
+                data_path,
+                f"What is the {label} of {{name}} in {currency}?",
+                f"The {label} stated in {currency}.",
+                currency=currency,
+            )
+        return
+    if prop.get("x-rex") == "links":
+        yield LinkSpec(kind, path[-1], str(prop["x-links"]), str(prop.get("x-question", "")))
+        return
+    if prop.get("x-rex") == "ownership":
+        return  # ownership links are facts of their own kind
+    if ref is not None:
+        yield from _walk(defs, defs[ref], kind, path, data_path, question_key)
+        return
+    if prop.get("type") == "object" and "properties" in prop:
+        yield from _walk(defs, prop, kind, path, data_path, question_key)
+        return
+    names = prop.get("propertyNames")
+    inner = prop.get("additionalProperties")
+    if isinstance(names, dict) and isinstance(inner, dict):
+        keys = _enum_values(defs, names) or ()
+        target = defs[_ref_name(inner) or ""] if _ref_name(inner) else inner
+        for key in keys:
+            if _ref_name(inner) == "money":
+                yield from _walk_property(defs, inner, kind, (*path, key), (*data_path, key), key)
+            else:
+                yield from _walk(defs, target, kind, (*path, key), (*data_path, key), key)
+
+
+def _ref_name(prop: Mapping[str, Any]) -> str | None:
+    ref = prop.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return ref.rsplit("/", 1)[-1]
+    return None
+
+
+def _enum_values(defs: Mapping[str, Any], node: Mapping[str, Any]) -> tuple[str, ...] | None:
+    if "enum" in node:
+        return tuple(str(v) for v in node["enum"])
+    ref = _ref_name(node)
+    if ref is not None:
+        return _enum_values(defs, defs[ref])
+    items = node.get("items")
+    if isinstance(items, dict):
+        return _enum_values(defs, items)
+    return None

@@ -1,0 +1,184 @@
+"""The plain data model shared by every module: cases, facts, rules and findings.
+
+Values that cross a module boundary are frozen dataclasses, never raw YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import Location
+
+FactStatus = Literal["confirmed", "alleged"]
+FindingStatus = Literal["triggered", "alleged", "possible"]
+FINDING_STATUSES: tuple[FindingStatus, ...] = ("triggered", "alleged", "possible")
+STATUS_RANK = {"triggered": 3, "alleged": 2, "possible": 1}
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+Scalar = str | int | float | bool | dt.date
+FactValue = Scalar | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where facts come from."""
+
+    id: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One known fact about an object. A fact that is absent is unknown."""
+
+    path: str
+    value: FactValue
+    status: FactStatus
+    source: str
+    at: Location
+    confirmed_value: FactValue | None = None
+    """For a list built from parts of mixed status: the confirmed parts (None if none)."""
+    time: dt.datetime | None = None
+    """For a date given with a time of day: the full date and time."""
+
+    def value_in(self, world: str) -> FactValue | None:
+        """The value in world ``c`` (confirmed facts only) or ``a`` (confirmed and alleged)."""
+        if world == "a" or self.status == "confirmed":
+            return self.value
+        return self.confirmed_value
+
+
+@dataclass(frozen=True)
+class CaseObject:
+    """A party, asset, event, ownership link or list link, with the facts known about it."""
+
+    kind: str
+    id: str
+    name: str
+    status: FactStatus
+    source: str
+    at: Location
+    facts: Mapping[str, Fact] = field(default_factory=dict)
+
+    def exists_in(self, world: str) -> bool:
+        return world == "a" or self.status == "confirmed"
+
+
+@dataclass(frozen=True)
+class ExpectedFinding:
+    rule: str
+    status: FindingStatus
+    on: Mapping[str, str] = field(default_factory=dict)
+    deadlines: Mapping[str, str] = field(default_factory=dict)
+    who_acts: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    at: Location | None = None
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """The ``expect:`` block of a case: what evaluating it must give."""
+
+    findings: tuple[ExpectedFinding, ...] = ()
+    absent: tuple[str, ...] = ()
+    exhaustive: bool = False
+    regimes: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+    at: Location | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One incident: its sources, objects and facts, read from one case file."""
+
+    id: str
+    title: str
+    file: str
+    summary: str
+    sources: Mapping[str, Source]
+    objects: tuple[CaseObject, ...]
+    expect: Expectations | None = None
+
+    def by_key(self) -> dict[tuple[str, str], CaseObject]:
+        return {(obj.kind, obj.id): obj for obj in self.objects}
+
+    def of_kind(self, kind: str) -> list[CaseObject]:
+        return [obj for obj in self.objects if obj.kind == kind]
+
+
+@dataclass(frozen=True)
+class WhoActs:
+    """Someone who may or must do something because of a finding."""
+
+    role: str
+    name: str
+    does: str
+    modality: str
+    """``may`` (a power) or ``must`` (a duty)."""
+    party: str | None = None
+    """The id of the case party, where the actor is one."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    id: str
+    what: str
+    date: dt.date | dt.datetime | None
+    basis: str
+    status: str
+    """``open``, ``passed`` or ``unknown`` as at the report's date."""
+    rests_on: FactStatus | None = None
+
+
+@dataclass(frozen=True)
+class FactUse:
+    """A fact a finding rests on (or would rest on), with where it was stated."""
+
+    path: str
+    value: Any
+    status: str
+    """``confirmed``, ``alleged`` or ``unknown``."""
+    at: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    path: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    regime: str
+    title: str
+    status: FindingStatus
+    severity: str
+    provision: str
+    url: str
+    summary: str
+    on: Mapping[str, str]
+    who_acts: tuple[WhoActs, ...]
+    deadlines: tuple[Deadline, ...]
+    facts: tuple[FactUse, ...]
+    questions: tuple[Question, ...]
+    in_force: tuple[str | None, str | None]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class NotApplied:
+    """A rule that was considered and gave no finding, with the reason."""
+
+    rule: str
+    regime: str
+    title: str
+    reason: str

@@ -1,0 +1,1 @@
+"""JSON Schemas shipped with rex: case files, rule files and the JSON report."""
