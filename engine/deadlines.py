@@ -1,0 +1,110 @@
+"""Deadlines: date arithmetic over a case's dates, in calendar days, months, years or working days.
+
+Working days exclude weekends and the bank holidays of the named calendar, taken from the
+``holidays`` package (England and Wales for UK periods, US federal holidays for US ones). A
+period of N working days from a date ends on the Nth working day after it. A period of months
+or years ends on the corresponding day of the later month (the last day of that month when it
+has no such day); this is how rex reads "within 6 months of" a date, and the basis printed with
+each deadline says which date and period it counts from.
+"""
+
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import holidays
+
+CALENDARS = {
+    "england-and-wales": ("GB", "ENG", "England and Wales bank holidays"),
+    "united-states": ("US", None, "US federal holidays"),
+}
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A date with the status of the fact it comes from (None for a date written in a rule)."""
+
+    date: dt.date
+    status: str | None
+    label: str
+    time: dt.datetime | None = None
+
+
+@functools.cache
+def _holidays(name: str, year: int) -> frozenset[dt.date]:
+    country, subdiv, _ = CALENDARS[name]
+    table = holidays.country_holidays(country, subdiv=subdiv, years=[year])
+    return frozenset(table)
+
+
+def is_working_day(day: dt.date, calendar: str) -> bool:
+    return day.weekday() < 5 and day not in _holidays(calendar, day.year)
+
+
+def add_working_days(start: dt.date, count: int, calendar: str) -> dt.date:
+    """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
+    day = start
+    remaining = count
+    while remaining > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, calendar):
+            remaining -= 1
+    return day
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, cal.monthrange(year, month)[1])
+    return dt.date(year, month, day)
+
+
+def add(
+    start: dt.date, unit: str | None, amount: int, calendar: str | None
+) -> dt.date:
+    if unit is None or amount == 0:
+        return start
+    if unit == "days":
+        return start + dt.timedelta(days=amount)
+    if unit == "weeks":
+        return start + dt.timedelta(weeks=amount)
+    if unit == "months":
+        return add_months(start, amount)
+    if unit == "years":
+        return add_months(start, 12 * amount)
+    if unit == "working_days":
+        return add_working_days(start, amount, calendar or "england-and-wales")
+    raise ValueError(f"unknown period unit {unit!r}")
+
+
+def add_hours(start: Dated, hours: int) -> dt.datetime:
+    moment = start.time or dt.datetime.combine(start.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+    return moment + dt.timedelta(hours=hours)
+
+
+def period_text(unit: str | None, amount: int, calendar: str | None) -> str:
+    if unit is None or amount == 0:
+        return "on"
+    if unit == "working_days":
+        label = CALENDARS[calendar or "england-and-wales"][2]
+        return f"{amount} working day{'s' if amount != 1 else ''} ({label}) after"
+    name = unit.rstrip("s")
+    return f"{amount} {name}{'s' if amount != 1 else ''} after"
+
+
+def pick(
+    dates: list[Dated | None], choose: Callable[[list[dt.date]], dt.date], label: str
+) -> Dated | None:
+    """The latest or earliest of several dates; unknown if any is unknown."""
+    if not dates or any(d is None for d in dates):
+        return None
+    known = [d for d in dates if d is not None]
+    chosen = choose([d.date for d in known])
+    winner = next(d for d in known if d.date == chosen)
+    status = "alleged" if any(d.status == "alleged" for d in known) else winner.status
+    return Dated(chosen, status, f"{label} of {', '.join(d.label for d in known)}", winner.time)

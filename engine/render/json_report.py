@@ -1,0 +1,90 @@
+"""The JSON report: the contract scripts rely on (docs/report-format.md, report.schema.json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from ..model import Deadline, Finding
+from ..report import REPORT_SCHEMA, Report
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON data, keys in a fixed order."""
+    data: dict[str, Any] = {
+        "report_schema": REPORT_SCHEMA,
+        "rex_version": report.version,
+        "case": {"id": report.case_id, "title": report.case_title, "file": report.case_file},
+        "evaluation": {
+            "law_as_of": report.as_of,
+            "law_applied": (
+                f"as it stood on {report.as_of}" if report.as_of
+                else "as in force on the date of each event"
+            ),
+            "deadlines_as_of": report.deadlines_as_of,
+            "rules_considered": report.rules_considered,
+        },
+        "findings": [finding_dict(f) for f in report.findings],
+        "summary": asdict(report.summary()),
+    }
+    if report.show_all:
+        data["not_applied"] = [
+            {"rule": n.rule, "regime": n.regime, "title": n.title, "reason": n.reason}
+            for n in report.not_applied
+        ]
+    return data
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "regime": finding.regime,
+        "title": finding.title,
+        "status": finding.status,
+        "severity": finding.severity,
+        "provision": finding.provision,
+        "url": finding.url,
+        "summary": finding.summary,
+        "on": dict(sorted(finding.on.items())),
+        "in_force": {"from": finding.in_force[0], "until": finding.in_force[1]},
+        "who_acts": [
+            {"role": w.role, "name": w.name, "does": w.does, "modality": w.modality,
+             "party": w.party}
+            for w in finding.who_acts
+        ],
+        "deadlines": [deadline_dict(d) for d in finding.deadlines],
+        "facts": [
+            {"path": f.path, "value": f.value, "status": f.status, "at": f.at,
+             "source": f.source}
+            for f in finding.facts
+        ],
+        "questions": [{"path": q.path, "question": q.question} for q in finding.questions],
+        "note": finding.note,
+    }
+
+
+def deadline_dict(deadline: Deadline) -> dict[str, Any]:
+    date = deadline.date
+    if isinstance(date, dt.datetime):
+        shown: str | None = date.isoformat()
+    elif isinstance(date, dt.date):
+        shown = date.isoformat()
+    else:
+        shown = None
+    return {
+        "id": deadline.id,
+        "what": deadline.what,
+        "date": shown,
+        "basis": deadline.basis,
+        "status": deadline.status,
+        "rests_on": deadline.rests_on,
+    }
+
+
+def render(reports: Sequence[Report]) -> str:
+    """One report as a JSON object; several as a JSON array of report objects."""
+    data: Any = to_dict(reports[0]) if len(reports) == 1 else [to_dict(r) for r in reports]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

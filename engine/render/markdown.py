@@ -1,0 +1,95 @@
+"""The Markdown report, for memos and issue trackers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..model import Finding
+from ..report import Report
+from .json_report import deadline_dict
+
+_HEADINGS = {
+    "triggered": "Triggered (holds on confirmed facts)",
+    "alleged": "Alleged (holds if the alleged facts are true)",
+    "possible": "Possible (nothing rules it out, but facts are missing)",
+}
+
+
+def render(reports: Sequence[Report]) -> str:
+    return "\n".join(render_one(report) for report in reports)
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_one(report: Report) -> str:
+    summary = report.summary()
+    counts = summary.by_status
+    out = [f"# {report.case_title}", ""]
+    law = (f"the law as it stood on {report.as_of}" if report.as_of
+           else "the law in force on the date of each event")
+    out.append(f"Case `{report.case_id}` (`{report.case_file}`), evaluated on {law}; "
+               f"deadlines as of {report.deadlines_as_of}; {report.rules_considered} rules "
+               "considered.")
+    out.append("")
+    out.append("| status | findings |")
+    out.append("|---|---:|")
+    for status in ("triggered", "alleged", "possible"):
+        out.append(f"| {status} | {counts[status]} |")
+    for status in ("triggered", "alleged", "possible"):
+        group = [f for f in report.findings if f.status == status]
+        if not group:
+            continue
+        out.append("")
+        out.append(f"## {_HEADINGS[status]}")
+        for finding in group:
+            out.append("")
+            out.extend(_finding(finding))
+    if report.show_all:
+        out.append("")
+        out.append("## Considered and not applied")
+        out.append("")
+        out.append("| rule | reason |")
+        out.append("|---|---|")
+        for item in report.not_applied:
+            out.append(f"| `{item.rule}` | {_cell(item.reason)} |")
+    return "\n".join(out) + "\n"
+
+
+def _finding(finding: Finding) -> list[str]:
+    out = [f"### {finding.title}", ""]
+    out.append(f"- **Rule:** `{finding.rule}` ({finding.regime}), severity {finding.severity}")
+    out.append(f"- **Provision:** [{finding.provision}]({finding.url})")
+    if finding.summary:
+        out.append(f"- **In short:** {finding.summary}")
+    if finding.note:
+        out.append(f"- **Note:** {finding.note}")
+    out.append("")
+    if finding.who_acts:
+        out.append("| who acts | role | may / must |")
+        out.append("|---|---|---|")
+        for who in finding.who_acts:
+            out.append(f"| {_cell(who.name)} | {who.role} | {who.modality} {_cell(who.does)} |")
+        out.append("")
+    if finding.deadlines:
+        out.append("| deadline | date | status | basis |")
+        out.append("|---|---|---|---|")
+        for deadline in finding.deadlines:
+            data = deadline_dict(deadline)
+            out.append(f"| {_cell(deadline.what)} | {data['date'] or 'unknown'} | "
+                       f"{data['status']} | {_cell(deadline.basis)} |")
+        out.append("")
+    if finding.facts:
+        out.append("Rests on:")
+        out.append("")
+        for fact in finding.facts:
+            out.append(f"- `{fact.path}` = {_cell(fact.value)} ({fact.status}, `{fact.at}`)")
+        out.append("")
+    if finding.questions:
+        out.append("To settle it, ask:")
+        out.append("")
+        for question in finding.questions:
+            out.append(f"- {question.question}")
+        out.append("")
+    return out
