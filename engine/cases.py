@@ -147,6 +147,8 @@ class _Builder:
         self.check_source(source, (*path, "source"))
         facts: dict[str, Fact] = {}
         for spec in self.cat.fields[kind].values():
+            if spec.computed:
+                continue
             if spec.type == "list" and spec.target is not None:
                 fact = self.link_list(spec, raw, path, status, source)
             else:

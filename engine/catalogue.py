@@ -46,6 +46,8 @@ class FieldSpec:
     currency: str | None = None
     """For a money amount: the currency the case must state it in."""
     scale: float = 1.0
+    computed: bool = False
+    """Worked out from other facts (the event's date, the party's sectors), not read."""
 
 
 @dataclass(frozen=True)
@@ -118,19 +120,20 @@ def catalogue() -> Catalogue:
     fields["party"]["sectors"] = FieldSpec(
         "party", "sectors", "list", ("activities",),
         "In which sectors is {name} active?", "The sectors of the party's activities.",
-        values=tuple(defs["sector"]["enum"]),
+        values=tuple(defs["sector"]["enum"]), computed=True,
     )
     fields["party"]["uk_sectors"] = FieldSpec(
         "party", "uk_sectors", "list", ("activities",),
         "In which sectors does {name} carry on activities in the UK?",
         "The sectors in which the party carries on activities in the UK (activities whose "
         "'where' includes GB).",
-        values=tuple(defs["sector"]["enum"]),
+        values=tuple(defs["sector"]["enum"]), computed=True,
     )
     fields["event"]["date"] = FieldSpec(
         "event", "date", "date", ("dates",),
         "When did {name} take place (or complete)?",
         "The event's own date: completed, else occurred, started, signed or announced.",
+        computed=True,
     )
     ownership = {
         spec.path: spec

@@ -60,6 +60,8 @@ MAX_FACT_PROPERTIES = 255
 MAX_PATTERN_EXPRESSIONS = 31
 """durable_rules allows fewer than 32 and/or/join expressions per pattern (rete.h)."""
 _RESERVED = {"sid", "id", "ft", "w", "k"}
+EMPTY_LIST_MARK = ""
+"""Stands for an empty list in a fact (no list item a case can state is empty text)."""
 
 
 def fkey(path: str) -> str:
@@ -102,7 +104,9 @@ def encode_value(value: Any, fact_type: str, scale: float = 1.0) -> Any:
     if fact_type == "number":
         return encode_number(value, scale)
     if fact_type == "list":
-        return list(value)
+        # durable_rules' $iall is false on an empty list; a marker no rule value can equal
+        # keeps "contains none of" true for a known empty list.
+        return list(value) or [EMPTY_LIST_MARK]
     return value
 
 
@@ -125,10 +129,7 @@ def object_facts(obj: CaseObject) -> list[dict[str, Any]]:
             if value is None:
                 continue
             spec = specs[path]
-            key = fkey(path)
-            fact[key] = encode_value(value, spec.type, spec.scale)
-            if spec.type == "list":
-                fact[key + "__n"] = len(value) if isinstance(value, tuple) else 0
+            fact[fkey(path)] = encode_value(value, spec.type, spec.scale)
         if len(fact) > MAX_FACT_PROPERTIES:
             raise EngineError(
                 f"{obj.kind} {obj.id!r} has {len(fact)} facts; the rule engine takes at most "
@@ -258,6 +259,9 @@ def compile_rule(rule: Rule, as_of: dt.date | None) -> list[CompiledRule]:
                 name = f"{rule.id}|{variant}|{len(out)}"
                 definition, bound = pattern_list(rule, alternative, variant, unbound, order)
                 definition["run"] = name
+                # By default durable_rules lets one fact fill only one pattern of a rule; a
+                # party can be both exporter and recipient, so facts may fill several.
+                definition["dist"] = 0
                 kinds = frozenset(next(iter(p.values()))["$and"][0]["ft"]
                                   for p in definition["all"])
                 out.append(CompiledRule(name, rule.id, variant, bound, unbound, definition, kinds,
@@ -522,9 +526,7 @@ def _test(leaf: Leaf, here: str, var: Mapping[str, str], order: Mapping[str, int
     if op in {"not_contains", "contains_none"}:
         items = [leaf.value] if op == "not_contains" else list(leaf.value)
         inner = [{"$neq": {"$i": v}} for v in items]
-        every = {"$iall": {key: inner[0] if len(inner) == 1 else {"$and": inner}}}
-        # durable_rules' $iall is false on an empty list, where "contains none" is true.
-        return {"$or": [{key + "__n": 0}, every]}
+        return {"$iall": {key: inner[0] if len(inner) == 1 else {"$and": inner}}}
     value = encode_value(leaf.value, leaf.type, leaf.scale)
     if op == "eq":
         return {key: value}

@@ -98,13 +98,19 @@ def period_text(unit: str | None, amount: int, calendar: str | None) -> str:
 
 
 def pick(
-    dates: list[Dated | None], choose: Callable[[list[dt.date]], dt.date], label: str
+    dates: list[Dated | None], choose: Callable[[list[dt.date]], dt.date], label: str,
+    partial: bool = False,
 ) -> Dated | None:
-    """The latest or earliest of several dates; unknown if any is unknown."""
-    if not dates or any(d is None for d in dates):
-        return None
+    """The latest or earliest of several dates. Unknown if any is unknown, unless ``partial``
+    (used for "the earliest of"): then the earliest of the known ones, which the unknown ones
+    can only bring forward."""
     known = [d for d in dates if d is not None]
+    if not known or (len(known) != len(dates) and not partial):
+        return None
     chosen = choose([d.date for d in known])
     winner = next(d for d in known if d.date == chosen)
     status = "alleged" if any(d.status == "alleged" for d in known) else winner.status
-    return Dated(chosen, status, f"{label} of {', '.join(d.label for d in known)}", winner.time)
+    text = f"{label} of {', '.join(d.label for d in known)}"
+    if len(known) != len(dates):
+        text += " (the known dates; an unknown one could be earlier)"
+    return Dated(chosen, status, text, winner.time)

@@ -13,7 +13,7 @@ from .evaluator import oracle_findings
 from .model import STATUS_RANK, Case
 from .report import EngineMatch, Report, build_report
 from .rules import RulePack
-from .session import Session
+from .session import Session, session_for
 
 
 class Engine:
@@ -31,7 +31,7 @@ class Engine:
 
     def session(self, as_of: dt.date | None = None) -> Session:
         if as_of not in self._sessions:
-            self._sessions[as_of] = Session(self.program(as_of))
+            self._sessions[as_of] = session_for(self.program(as_of))
         return self._sessions[as_of]
 
     def matches(self, case: Case, as_of: dt.date | None = None) -> list[EngineMatch]:

@@ -422,7 +422,7 @@ def _date(evaluator: Evaluator, expr: DateExpr, assignment: Mapping[str, Value])
     parts = [_date(evaluator, part, assignment) for part in (expr.latest or expr.earliest)]
     if expr.latest:
         return pick(parts, max, "the latest")
-    return pick(parts, min, "the earliest")
+    return pick(parts, min, "the earliest", partial=True)
 
 
 def _missing_dates(evaluator: Evaluator, expr: DateExpr,

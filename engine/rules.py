@@ -738,8 +738,8 @@ class _Loader:
             if day is None:
                 self.error(doc, path, f"{ref} is a date; write YYYY-MM-DD, not {_show(item)}")
             return day
-        if not isinstance(item, str):
-            self.error(doc, path, f"{ref} takes text values, not {_show(item)}")
+        if not isinstance(item, str) or not item:
+            self.error(doc, path, f"{ref} takes non-empty text values, not {_show(item)!r}")
             return None
         if values is not None and item not in values:
             self.error(doc, path, f"{item!r} is not a value {ref} can take",

@@ -60,9 +60,9 @@ class _Host(durable_engine.Host):  # type: ignore[misc]
         """Host() starts two threads that poll every ruleset forever; rex uses no timers."""
 
 
-_LOCK = threading.Lock()
-_REGISTERED: set[str] = set()
+_LOCK = threading.RLock()
 _HOSTS: list[_Host] = []
+_SESSIONS: dict[str, Session] = {}
 
 
 def host() -> _Host:
@@ -73,8 +73,25 @@ def host() -> _Host:
         return _HOSTS[0]
 
 
+def session_for(program: Program) -> Session:
+    """The one session for a compiled program in this process.
+
+    Rulesets are named after the program's fingerprint and their actions write to the session
+    that registered them, so two programs that compile to the same rulesets (the law as it
+    stood on two dates between which nothing changed) must share one session.
+    """
+    with _LOCK:
+        found = _SESSIONS.get(program.fingerprint)
+        if found is None:
+            found = Session(program)
+            _SESSIONS[program.fingerprint] = found
+        return found
+
+
 class Session:
-    """Evaluates cases against one compiled program, reusing its rulesets for every case."""
+    """Evaluates cases against one compiled program, reusing its rulesets for every case.
+
+    Use ``session_for``; a Session is not for use from several threads at once."""
 
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -82,27 +99,41 @@ class Session:
         self._activations: list[Activation] = []
         self._derived: list[dict[str, Any]] = []
         self._errors: list[str] = []
+        self._generation = 0
+        self._names: dict[str, str] = {}
+        self.renewals = 0
         self._register()
 
     def _register(self) -> None:
-        with _LOCK:
-            for chunk in self.program.chunks:
-                if chunk.name in _REGISTERED:
-                    continue
-                definition = chunk.definition()
-                for rule in chunk.rules:
-                    action = f"{chunk.name}/{rule.name}"
-                    definition[rule.name]["run"] = action
-                    self.host.actions[action] = self._action(rule)
-                try:
-                    self.host.set_rulesets({chunk.name: definition})
-                except Exception as exc:
-                    rules = ", ".join(sorted({r.rule for r in chunk.rules}))
-                    raise EngineError(
-                        f"the rule engine could not compile a ruleset ({exc}); rules in it: "
-                        f"{rules}"
-                    ) from None
-                _REGISTERED.add(chunk.name)
+        """Register the program's rulesets (under fresh names after a renewal)."""
+        suffix = f"~{self._generation}" if self._generation else ""
+        for chunk in self.program.chunks:
+            name = chunk.name + suffix
+            definition = chunk.definition()
+            for rule in chunk.rules:
+                action = f"{name}/{rule.name}"
+                definition[rule.name]["run"] = action
+                self.host.actions[action] = self._action(rule)
+            try:
+                self.host.set_rulesets({name: definition})
+            except Exception as exc:
+                rules = ", ".join(sorted({r.rule for r in chunk.rules}))
+                raise EngineError(
+                    f"the rule engine could not compile a ruleset ({exc}); rules in it: {rules}"
+                ) from None
+            self._names[chunk.name] = name
+
+    def _renew(self) -> None:
+        """Leave rulesets whose state durable_rules has locked, and start on fresh copies.
+
+        The locked rulesets are never touched again (retracting from them can crash the
+        process); they cost memory, and a renewal happens only after an abandoned action."""
+        self._generation += 1
+        self.renewals += 1
+        self._activations.clear()
+        self._derived.clear()
+        self._errors.clear()
+        self._register()
 
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
         names = list(enumerate(rule.bindings))
@@ -131,10 +162,12 @@ class Session:
 
     def run(self, facts: Iterable[Mapping[str, Any]]) -> list[Activation]:
         """Every activation for one case's facts; the session is clean again afterwards."""
+        facts = list(facts)
         for attempt in (1, 2):
             try:
                 return self._run_once(facts)
             except _Abandoned:
+                self._renew()
                 if attempt == 2:
                     raise EngineError(
                         "the rule engine abandoned rule actions twice (durable_rules drops "
@@ -147,10 +180,11 @@ class Session:
         self._activations.clear()
         self._derived.clear()
         self._errors.clear()
-        stored: list[tuple[str, dict[str, Any]]] = []
+        stored: list[tuple[Any, dict[str, Any]]] = []
         live: dict[str, int] = {}
         seen: set[str] = set()
         pending = deque(dict(fact) for fact in facts)
+        abandoned = False
         try:
             while pending:
                 fact = pending.popleft()
@@ -165,20 +199,25 @@ class Session:
                 if not pending:
                     self._drain(pending, seen)
             return list(self._activations)
+        except _Abandoned:
+            abandoned = True
+            raise
         finally:
-            self._retract(stored)
+            if not abandoned:
+                self._retract(stored)
 
     def _assert(
         self,
         chunk: Chunk,
         fact: dict[str, Any],
-        stored: list[tuple[str, dict[str, Any]]],
+        stored: list[tuple[Any, dict[str, Any]]],
         live: dict[str, int],
     ) -> None:
+        ruleset = self.host.get_ruleset(self._names[chunk.name])
         candidate = fact
         for retry in range(_MAX_ID_RETRIES):
             try:
-                state = self.host.assert_fact(chunk.name, candidate)
+                offset = ruleset.assert_fact(candidate)
             except MessageNotHandledException:
                 return  # no rule in this ruleset tests such a fact: nothing is stored
             except MessageObservedException:
@@ -188,23 +227,33 @@ class Session:
             except Exception as exc:
                 raise EngineError(f"the rule engine refused a fact of kind {fact['ft']!r}: "
                                   f"{exc}") from None
-            stored.append((chunk.name, candidate))
+            stored.append((ruleset, candidate))
             live[chunk.name] = live.get(chunk.name, 0) + 1
             if live[chunk.name] > MAX_LIVE_FACTS:
                 raise EngineError(
                     f"the case needs more than {MAX_LIVE_FACTS:,} live facts in one ruleset; "
                     "split it into smaller cases"
                 )
-            self._check(state)
+            self._run_actions(ruleset, offset)
             return
         raise EngineError(f"could not give a fact of kind {fact['ft']!r} a unique id in the "
                           "rule engine")
 
-    def _check(self, state: Any) -> None:
+    def _run_actions(self, ruleset: Any, offset: Any) -> None:
+        """Run the actions an assert made ready, as Host.assert_fact does, but keep hold of the
+        state so that an abandoned action chain can be released."""
+        outcome: list[tuple[Any, Any]] = []
+        ruleset.do_actions(offset, lambda error, state: outcome.append((error, state)))
+        if not outcome:
+            # durable_rules returned without completing the actions (its action timeout reads
+            # the wall clock). The state stays locked for 60 s and every action in that time
+            # would be lost: run the case again on fresh rulesets.
+            raise _Abandoned()
+        error, state = outcome[0]
         if self._errors:
             raise EngineError("a rule action failed: " + "; ".join(self._errors[:3]))
-        if state == 0:
-            raise _Abandoned()
+        if error:
+            raise EngineError(f"the rule engine failed while running actions: {error}")
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"a rule action failed: {str(state['exception'])[:300]}")
 
@@ -212,7 +261,7 @@ class Session:
         """Run any action the engine still holds (none is expected; see tests)."""
         before = len(self._activations)
         for chunk in self.program.chunks:
-            self.host.get_ruleset(chunk.name).dispatch()
+            self.host.get_ruleset(self._names[chunk.name]).dispatch()
         if self._errors:
             raise EngineError("a rule action failed: " + "; ".join(self._errors[:3]))
         if len(self._activations) != before:
@@ -223,10 +272,10 @@ class Session:
                 pending.append(new)
         self._derived.clear()
 
-    def _retract(self, stored: list[tuple[str, dict[str, Any]]]) -> None:
-        for name, fact in reversed(stored):
+    def _retract(self, stored: list[tuple[Any, dict[str, Any]]]) -> None:
+        for ruleset, fact in reversed(stored):
             try:
-                self.host.retract_fact(name, fact)
+                ruleset.retract_fact(fact)
             except MessageNotHandledException:
                 pass
             except Exception as exc:  # pragma: no cover - would leave the session dirty
@@ -236,7 +285,7 @@ class Session:
         """Facts left in the session's rulesets (0 between cases); used by the tests."""
         total = 0
         for chunk in self.program.chunks:
-            total += len(self.host.get_facts(chunk.name, "0"))
+            total += len(self.host.get_facts(self._names[chunk.name], "0"))
         return total
 
 

@@ -1,0 +1,143 @@
+"""Hypothesis strategies that generate valid case files (as YAML-ready data).
+
+Values cluster on the edges the rules test (25% and 25.01%, GBP 70m and 100m, the dates on
+which laws change), and every fact may be confirmed, alleged or absent (unknown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+COUNTRIES = ["GB", "US", "CN", "HK", "FR"]
+PCTS = [0, 10, 20, 25, 25.01, 30, 50, 50.01, 51, 60, 74.99, 75, 100]
+MONEY = [1_000_000, 10_000_000, 10_000_001, 70_000_000, 70_000_001, 100_000_000, 150_000_000]
+DATES = [dt.date(2018, 8, 12), dt.date(2018, 8, 13), dt.date(2020, 11, 11),
+         dt.date(2020, 11, 12), dt.date(2021, 6, 1), dt.date(2022, 1, 4),
+         dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 5, 13),
+         dt.date(2026, 1, 1)]
+PARTY_TYPES = ["company", "university", "state-body", "individual"]
+ASSET_TYPES = ["ai-model", "model-weights", "source-code", "dataset", "chip", "land", "shares"]
+EVENT_TYPES = ["share-acquisition", "vote-acquisition", "licence", "research-collaboration",
+               "unauthorised-access", "export", "hiring", "investment", "merger",
+               "asset-acquisition"]
+LEVELS = ["none", "material-influence", "de-facto-control", "legal-control"]
+SECTORS = ["artificial-intelligence", "defence", "software", "computing-hardware"]
+
+
+def fact(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A fact that is absent (None here), plain, or wrapped with a status."""
+    return st.one_of(
+        st.none(),
+        value,
+        st.builds(lambda v, s: {"value": v, "status": s}, value,
+                  st.sampled_from(["confirmed", "alleged"])),
+    )
+
+
+def _put(target: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        target[key] = value
+
+
+@st.composite
+def party(draw: st.DrawFn, ident: str, others: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": ident, "name": ident.upper(), "source": "s",
+                            "status": draw(st.sampled_from(["confirmed", "alleged"]))}
+    _put(data, "type", draw(fact(st.sampled_from(PARTY_TYPES))))
+    _put(data, "country", draw(fact(st.sampled_from(COUNTRIES))))
+    _put(data, "residence", draw(fact(st.sampled_from(COUNTRIES))))
+    for flag in ("uk_activities", "uk_supplies", "us_person", "state_owned", "state_linked"):
+        _put(data, flag, draw(fact(st.booleans())))
+    if draw(st.booleans()):
+        data["turnover"] = {"uk": {"amount": draw(st.sampled_from(MONEY)), "currency": "GBP",
+                                   "status": draw(st.sampled_from(["confirmed", "alleged"]))}}
+    if draw(st.booleans()):
+        listing: dict[str, Any] = {"listed": draw(st.booleans())}
+        _put(listing, "since", draw(st.none() | st.sampled_from(DATES)))
+        data["listings"] = {"us-entity-list": listing}
+    if draw(st.booleans()):
+        where = draw(st.lists(st.sampled_from(COUNTRIES), unique=True, max_size=2))
+        data["activities"] = {draw(st.sampled_from(SECTORS)): {"where": where}}
+    owners = []
+    for owner in draw(st.lists(st.sampled_from(others), unique=True, max_size=2)) if others else []:
+        link: dict[str, Any] = {"party": owner}
+        _put(link, "shares_pct", draw(fact(st.sampled_from(PCTS))))
+        _put(link, "votes_pct", draw(fact(st.sampled_from(PCTS))))
+        _put(link, "control", draw(fact(st.booleans())))
+        owners.append(link)
+    if owners:
+        data["owners"] = owners
+    return data
+
+
+@st.composite
+def asset(draw: st.DrawFn, ident: str, parties: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": ident, "name": ident.upper(), "source": "s",
+                            "status": draw(st.sampled_from(["confirmed", "alleged"]))}
+    _put(data, "type", draw(fact(st.sampled_from(ASSET_TYPES))))
+    _put(data, "owner", draw(fact(st.sampled_from(parties))))
+    _put(data, "held_in", draw(fact(st.lists(st.sampled_from(COUNTRIES), unique=True,
+                                             max_size=2))))
+    for flag in ("uk_use", "us_origin", "published", "fundamental_research"):
+        _put(data, flag, draw(fact(st.booleans())))
+    return data
+
+
+@st.composite
+def event(draw: st.DrawFn, ident: str, parties: list[str], assets: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": ident, "source": "s",
+                            "type": draw(fact(st.sampled_from(EVENT_TYPES))) or "licence",
+                            "status": draw(st.sampled_from(["confirmed", "alleged"]))}
+    for role in ("by", "to", "target"):
+        _put(data, role, draw(fact(st.sampled_from(parties))))
+    if assets and draw(st.booleans()):
+        data["assets"] = draw(st.lists(st.sampled_from(assets), unique=True, min_size=0,
+                                       max_size=2))
+    for block in ("shares", "votes"):
+        if draw(st.booleans()):
+            numbers: dict[str, Any] = {}
+            _put(numbers, "before", draw(fact(st.sampled_from(PCTS))))
+            _put(numbers, "after", draw(fact(st.sampled_from(PCTS))))
+            data[block] = numbers
+    for flag in ("resolution_rights", "export_licence", "acqui_hire"):
+        _put(data, flag, draw(fact(st.booleans())))
+    _put(data, "control_level", draw(fact(st.sampled_from(LEVELS))))
+    _put(data, "control_level_before", draw(fact(st.sampled_from(LEVELS))))
+    if draw(st.booleans()):
+        control: dict[str, Any] = {}
+        _put(control, "use", draw(fact(st.booleans())))
+        _put(control, "direct", draw(fact(st.booleans())))
+        data["asset_control"] = control
+    if draw(st.booleans()):
+        supply: dict[str, Any] = {}
+        _put(supply, "combined_pct", draw(fact(st.sampled_from(PCTS))))
+        _put(supply, "increment", draw(fact(st.booleans())))
+        data["share_of_supply"] = supply
+    dates: dict[str, Any] = {}
+    for name in ("completed", "occurred", "nsi_aware", "announced"):
+        _put(dates, name, draw(fact(st.sampled_from(DATES))))
+    if dates:
+        data["dates"] = dates
+    return data
+
+
+@st.composite
+def cases(draw: st.DrawFn, max_parties: int = 5, max_assets: int = 3,
+          max_events: int = 4) -> dict[str, Any]:
+    party_ids = [f"p{i}" for i in range(draw(st.integers(1, max_parties)))]
+    asset_ids = [f"a{i}" for i in range(draw(st.integers(0, max_assets)))]
+    event_ids = [f"e{i}" for i in range(draw(st.integers(1, max_events)))]
+    parties = [draw(party(pid, [p for p in party_ids if p != pid])) for pid in party_ids]
+    assets = [draw(asset(aid, party_ids)) for aid in asset_ids]
+    events = [draw(event(eid, party_ids, asset_ids)) for eid in event_ids]
+    data: dict[str, Any] = {
+        "rex": 1, "id": "generated", "title": "Generated case",
+        "sources": [{"id": "s", "title": "Generated", "kind": "internal"}],
+        "parties": parties, "events": events,
+    }
+    if assets:
+        data["assets"] = assets
+    return data

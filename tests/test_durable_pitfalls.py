@@ -1,0 +1,689 @@
+"""durable_rules 2.0.28: each known crash or silent-loss path, pinned twice.
+
+For each pitfall (numbered as in docs/durable-rules.md) a learning test shows the raw engine
+behaviour, so that an upgrade that changes it fails here first, and a second test shows that
+rex's way of driving the engine cannot reach it. Paths that kill or hang the process run in a
+subprocess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from durable import engine as durable_engine
+from durable.engine import MessageNotHandledException, MessageObservedException
+
+from engine import compiler, session
+from engine.cases import case_from_document
+from engine.compiler import alpha_stack_bound, compile_pack, encode_case, encode_number
+from engine.errors import EngineError
+from engine.evaluate import Engine
+from engine.rules import RulePack
+from engine.yamlio import load_bytes
+
+
+class RawHost(durable_engine.Host):  # type: ignore[misc]
+    """A bare durable_rules host for learning tests; records every action it runs."""
+
+    def __init__(self) -> None:
+        self.fired: list[tuple[str, dict[str, Any]]] = []
+        super().__init__()
+
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
+        def action(c: Any) -> None:
+            self.fired.append((action_name, dict(c._m.items())))
+
+        return action
+
+    def _run(self) -> None:
+        pass
+
+
+_counter = iter(range(10**9))
+
+
+def raw(rules: dict[str, Any]) -> tuple[RawHost, str]:
+    host = RawHost()
+    name = f"learn{next(_counter)}"
+    host.set_rulesets({name: copy.deepcopy(rules)})
+    return host, name
+
+
+def assert_each(host: RawHost, name: str, facts: list[dict[str, Any]]) -> None:
+    for fact in facts:
+        with contextlib.suppress(MessageNotHandledException):
+            host.assert_fact(name, dict(fact, sid="0"))
+
+
+def run_isolated(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+CASE_WITH_NOISE = b"""
+rex: 1
+id: noise
+title: A share deal plus objects no rule cares about
+sources: [{id: s, title: Scenario, kind: internal}]
+parties:
+  - {id: buyer, name: Buyer, type: company, country: CN, status: confirmed, source: s}
+  - {id: target, name: Target, type: company, country: GB, status: confirmed, source: s}
+  - {id: bystander, name: Bystander, status: confirmed, source: s}
+assets:
+  - {id: land, name: A field, status: confirmed, source: s}
+events:
+  - id: deal
+    type: share-acquisition
+    status: confirmed
+    source: s
+    by: buyer
+    target: target
+    shares: {before: 0, after: 30}
+    votes: {before: 0, after: 30}
+    dates: {completed: 2023-03-01}
+"""
+
+
+def noise_case() -> Any:
+    return case_from_document(load_bytes(CASE_WITH_NOISE, "noise.yaml"))
+
+
+@pytest.fixture
+def fresh_session(engine: Engine) -> Iterator[session.Session]:
+    yield engine.session(None)
+
+
+# 1 -------------------------------------------------------------------------------------------
+
+
+def test_1_learning_a_batch_with_one_unobserved_fact_fires_nothing() -> None:
+    host, name = raw({"r": {"all": [{"m": {"k": 1}}], "run": "r"}})
+    with pytest.raises(MessageNotHandledException):
+        host.assert_facts(name, [{"sid": "0", "id": "a", "k": 1},
+                                 {"sid": "0", "id": "b", "other": 1}])
+    assert host.fired == []
+
+
+def test_1_rex_asserts_one_fact_at_a_time_so_unobserved_facts_cost_nothing(engine: Engine) -> None:
+    statuses = engine.statuses(noise_case())
+    assert statuses[("uk-nsi.s8-entity-control", ("deal", "buyer", "target"))] == "triggered"
+
+
+# 2 and 3 -------------------------------------------------------------------------------------
+
+
+def test_2_learning_delete_state_with_joins_kills_the_process() -> None:
+    result = run_isolated("""
+        from durable.engine import Host, MessageNotHandledException
+        class H(Host):
+            def get_action(self, name):
+                def act(c):
+                    if name == 'derive':
+                        try:
+                            c.assert_fact({'ft': 'sl', 'id': 'sl' + c.p._d['k'],
+                                           'key': c.p._d['k']})
+                        except Exception:
+                            pass
+                return act
+            def _run(self): pass
+        h = H()
+        h.set_rulesets({'t': {
+            'r1': {'all': [{'p': {'$and': [{'ft': 'party'}, {'s': True}]}}], 'run': 'derive'},
+            'r2': {'all': [{'x': {'ft': 'sl'}},
+                           {'p': {'$and': [{'ft': 'party'}, {'owner': {'x': 'key'}}]}}],
+                   'run': 'derive'},
+            'r3': {'all': [{'e': {'ft': 'ev'}},
+                           {'p': {'$and': [{'ft': 'party'}, {'k': {'e': 'by'}}]}}], 'run': 'x'},
+        }})
+        for case in range(50):
+            facts = [
+                {'sid': '0', 'id': f'p{case}a', 'ft': 'party', 'k': 'a', 's': True},
+                {'sid': '0', 'id': f'p{case}b', 'ft': 'party', 'k': 'b', 'owner': 'a'},
+                {'sid': '0', 'id': f'e{case}', 'ft': 'ev', 'by': 'b'},
+                {'sid': '0', 'id': f'z{case}', 'ft': 'noise'},
+            ]
+            try:
+                h.assert_facts('t', facts)
+            except MessageNotHandledException:
+                pass
+            h.delete_state('t', '0')
+        print('survived')
+    """)
+    assert "survived" not in result.stdout
+    assert result.returncode != 0
+
+
+def test_2_rex_never_deletes_state_and_leaves_no_facts_behind(engine: Engine) -> None:
+    live = engine.session(None)
+    engine.statuses(noise_case())
+    assert live.live_facts() == 0
+    sources = (compiler.__file__, session.__file__)
+    assert all("delete_state(" not in Path(path).read_text() for path in sources)
+
+
+def test_3_learning_the_1025th_session_id_is_refused() -> None:
+    result = run_isolated("""
+        from durable.engine import Host
+        class H(Host):
+            def get_action(self, n): return lambda c: None
+            def _run(self): pass
+        h = H()
+        h.set_rulesets({'t': {'r': {'all': [{'m': {'k': 1}}], 'run': 'r'}}})
+        for sid in range(1100):
+            try:
+                h.assert_fact('t', {'sid': str(sid), 'id': 'x', 'k': 1})
+            except MemoryError:
+                print('refused at', sid); break
+    """)
+    assert "refused at 1024" in result.stdout
+
+
+def test_3_rex_reuses_one_session_id_for_any_number_of_cases(engine: Engine) -> None:
+    case = noise_case()
+    first = engine.statuses(case)
+    for _ in range(1100):
+        facts = encode_case(case)
+        assert {fact["sid"] for fact in facts} == {"0"}
+        engine.session(None).run(facts)
+    assert engine.statuses(case) == first
+
+
+# 4 -------------------------------------------------------------------------------------------
+
+
+def _shared_rules(count: int) -> dict[str, Any]:
+    return {f"r{i}": {"all": [{"m": {"$and": [{"ft": "e"}, {"$gt": {"n": i}}]}}], "run": "r"}
+            for i in range(count)}
+
+
+def test_4_learning_the_alpha_stack_overflows_past_64_entries() -> None:
+    fact = {"ft": "e", "n": 10_000, "id": "x"}
+    host, name = raw(_shared_rules(64))
+    assert_each(host, name, [fact])
+    host, name = raw(_shared_rules(65))
+    with pytest.raises(Exception, match="303"):
+        host.assert_fact(name, dict(fact, sid="0"))
+
+
+def test_4_the_stack_model_predicts_the_overflow() -> None:
+    assert alpha_stack_bound(_shared_rules(64).values()) == 64
+    assert alpha_stack_bound(_shared_rules(65).values()) == 65
+
+
+def test_4_rex_packs_rules_into_rulesets_under_the_stack_budget(pack: RulePack) -> None:
+    for as_of in (None, dt.date(2026, 11, 27)):
+        program = compile_pack(pack, as_of)
+        assert program.chunks
+        for chunk in program.chunks:
+            assert chunk.stack_bound <= compiler.STACK_BUDGET < compiler.STACK_LIMIT
+
+
+# 5 -------------------------------------------------------------------------------------------
+
+
+def test_5_learning_an_exception_in_an_action_is_swallowed() -> None:
+    class Failing(RawHost):
+        def get_action(self, action_name: str) -> Callable[[Any], None]:
+            def action(c: Any) -> None:
+                raise ValueError("boom")
+
+            return action
+
+    host = Failing()
+    host.set_rulesets({"fail5": {"r": {"all": [{"m": {"k": 1}}], "run": "r"}}})
+    state = host.assert_fact("fail5", {"sid": "0", "id": "a", "k": 1})
+    assert "boom" in state["exception"]
+
+
+def test_5_rex_turns_a_failed_action_into_an_error(engine: Engine, monkeypatch: Any) -> None:
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("derived fact could not be built")
+
+    monkeypatch.setattr(session, "derived_fact", broken)
+    with pytest.raises(EngineError, match="rule action failed"):
+        engine.session(None).run(encode_case(noise_case()))
+    monkeypatch.undo()
+    assert engine.session(None).live_facts() == 0
+
+
+# 6 and 17 ------------------------------------------------------------------------------------
+
+
+def test_6_learning_an_identical_fact_is_refused() -> None:
+    host, name = raw({"r": {"all": [{"m": {"k": 1}}], "run": "r"}})
+    host.assert_fact(name, {"sid": "0", "id": "a", "k": 1})
+    with pytest.raises(MessageObservedException):
+        host.assert_fact(name, {"sid": "0", "id": "a", "k": 1})
+
+
+def test_6_rex_gives_every_fact_a_distinct_id(engine: Engine) -> None:
+    ids = [fact["id"] for fact in encode_case(noise_case())]
+    assert len(ids) == len(set(ids))
+
+
+def _fnv1a(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+COLLIDING = ("a:party:p67694", "a:party:p414300")
+
+
+def test_17_learning_fact_ids_are_a_32_bit_hash_and_collide() -> None:
+    assert _fnv1a(COLLIDING[0]) == _fnv1a(COLLIDING[1])
+    host, name = raw({"r": {"all": [{"m": {"ft": "party"}}], "run": "r"}})
+    host.assert_fact(name, {"sid": "0", "id": COLLIDING[0], "ft": "party", "x": 1})
+    with pytest.raises(MessageObservedException):
+        host.assert_fact(name, {"sid": "0", "id": COLLIDING[1], "ft": "party", "x": 2})
+
+
+def test_17_rex_retries_a_colliding_id_and_keeps_both_facts(engine: Engine) -> None:
+    text = CASE_WITH_NOISE.replace(b"id: buyer", b"id: p67694").replace(
+        b"by: buyer", b"by: p67694").replace(b"id: bystander", b"id: p414300")
+    case = case_from_document(load_bytes(text, "collide.yaml"))
+    facts = encode_case(case)
+    assert {"a:party:p67694", "a:party:p414300"} <= {f["id"] for f in facts}
+    statuses = engine.statuses(case)
+    assert statuses[("uk-nsi.s8-entity-control", ("deal", "p67694", "target"))] == "triggered"
+    assert engine.session(None).live_facts() == 0
+
+
+# 7 -------------------------------------------------------------------------------------------
+
+
+def test_7_learning_each_host_starts_two_threads() -> None:
+    result = run_isolated("""
+        import threading
+        from durable.engine import Host
+        before = threading.active_count()
+        hosts = [Host() for _ in range(5)]
+        print(threading.active_count() - before)
+    """)
+    assert result.stdout.strip() == "10"
+
+
+def test_7_rex_uses_one_host_and_starts_no_thread(engine: Engine) -> None:
+    before = threading.active_count()
+    engine.statuses(noise_case())
+    Engine(engine.pack).statuses(noise_case())
+    assert threading.active_count() == before
+    assert session.host() is session.host()
+
+
+# 8, 9, 13, 16: what the compiler emits --------------------------------------------------------
+
+
+def _walk(value: Any) -> Iterator[Any]:
+    yield value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+def _all_definitions(pack: RulePack) -> Iterator[dict[str, Any]]:
+    for as_of in (None, dt.date(2024, 6, 1), dt.date(2026, 11, 27)):
+        for compiled in compile_pack(pack, as_of).compiled.values():
+            yield compiled.definition
+
+
+def test_8_learning_a_bare_negated_pattern_does_not_compile() -> None:
+    with pytest.raises(Exception, match="109"):
+        raw({"r": {"all": [{"m": {"k": 1}}, {"$not": {"k": 2}}], "run": "r"}})
+
+
+def test_8_13_16_rex_emits_no_negation_no_regex_and_types_every_pattern(pack: RulePack) -> None:
+    for definition in _all_definitions(pack):
+        keys = {item for item in _walk(definition) if isinstance(item, str)}
+        assert not keys & {"$not", "$mt", "$imt"}
+        assert not any(key.endswith("$not") for key in keys)
+        for pattern in definition["all"]:
+            (test,) = pattern.values()
+            assert "ft" in test["$and"][0]
+
+
+def test_9_learning_list_membership_has_one_spelling() -> None:
+    host, name = raw({"r": {"all": [{"m": {"$iany": {"l": {"$i": "ai"}}}}], "run": "r"}})
+    assert_each(host, name, [{"id": "1", "l": ["x", "ai"]}, {"id": "2", "l": ["x"]}])
+    assert [fired[1]["m"]["id"] for fired in host.fired] == ["1"]
+    with pytest.raises(Exception, match="204"):
+        raw({"r": {"all": [{"m": {"$iany": {"l": "ai"}}}], "run": "r"}})
+    with pytest.raises(Exception, match="102"):
+        raw({"r": {"all": [{"m": {"$iany": {"l": {"$eq": "ai"}}}}], "run": "r"}})
+    host, name = raw({"r": {"all": [{"m": {"$contains": {"l": "ai"}}}], "run": "r"}})
+    assert_each(host, name, [{"id": "1", "l": ["x", "ai"]}])
+    assert host.fired == []  # accepted, and silently never matches
+
+
+def test_13_learning_an_absence_only_pattern_fires_forever() -> None:
+    result = run_isolated("""
+        import os
+        from durable.lang import ruleset, when_all, m, assert_fact
+        count = [0]
+        with ruleset('t'):
+            @when_all(-m.turnover)
+            def missing(c):
+                count[0] += 1
+                if count[0] >= 100:
+                    print('still firing'); os._exit(0)
+        assert_fact('t', {'name': 'A'})
+    """)
+    assert "still firing" in result.stdout
+
+
+# 10 ------------------------------------------------------------------------------------------
+
+
+def test_10_learning_a_fact_holds_at_most_255_properties() -> None:
+    host, name = raw({"r": {"all": [{"m": {"k": 1}}], "run": "r"}})
+    fact = {"sid": "0", "id": "a", "k": 1, **{f"p{i}": i for i in range(300)}}
+    with pytest.raises(Exception, match="302"):
+        host.assert_fact(name, fact)
+
+
+def test_10_rex_objects_cannot_reach_255_properties() -> None:
+    from engine.catalogue import catalogue
+
+    for kind, fields in catalogue().fields.items():
+        assert len(fields) + len({"sid", "id", "ft", "w", "k"}) < compiler.MAX_FACT_PROPERTIES, kind
+
+
+# 11 and 12 -----------------------------------------------------------------------------------
+
+
+def test_11_learning_a_posted_event_is_consumed_by_the_first_rule() -> None:
+    host, name = raw({"a": {"all": [{"m": {"$gt": {"v": 1}}}], "run": "a"},
+                      "b": {"all": [{"m": {"s": "x"}}], "run": "b"}})
+    host.post(name, {"sid": "0", "id": "1", "v": 5, "s": "x"})
+    assert len(host.fired) == 1
+
+
+def test_11_rex_asserts_facts_so_every_rule_sees_them(engine: Engine) -> None:
+    statuses = engine.statuses(noise_case())
+    assert ("uk-nsi.s8-entity-control", ("deal", "buyer", "target")) in statuses
+    assert ("uk-nsi.s1-call-in", ("deal",)) in statuses
+    assert "post(" not in Path(session.__file__).read_text()
+
+
+def test_12_learning_two_patterns_join_two_different_facts() -> None:
+    host, name = raw({"r": {"all": [{"a": {"$neq": {"first": "None"}}},
+                                     {"b": {"$neq": {"last": "None"}}}], "run": "r"}})
+    assert_each(host, name, [{"id": "1", "first": "Ann", "last": "None"},
+                             {"id": "2", "first": "None", "last": "Lee"}])
+    assert len(host.fired) == 1
+
+
+def test_12_rex_puts_all_tests_on_one_object_in_one_pattern(pack: RulePack) -> None:
+    for compiled in compile_pack(pack).compiled.values():
+        assert len(compiled.definition["all"]) == len(compiled.bindings)
+
+
+# 14 and 15 -----------------------------------------------------------------------------------
+
+
+def test_14_learning_none_makes_a_fact_unhandled_and_strings_compare_as_numbers() -> None:
+    host, name = raw({"u": {"all": [{"m": {"$and": [{"t": "co"}, {"$nex": {"v": 1}}]}}],
+                            "run": "u"},
+                      "g": {"all": [{"m": {"$and": [{"t": "co"}, {"$gt": {"v": 70}}]}}],
+                            "run": "g"}})
+    with pytest.raises(MessageNotHandledException):
+        host.assert_fact(name, {"sid": "0", "id": "1", "t": "co", "v": None})
+    assert_each(host, name, [{"id": "2", "t": "co", "v": "80"}])
+    assert [f[0] for f in host.fired] == ["g"]
+
+
+def test_14_15_rex_facts_hold_no_none_and_no_date_objects(engine: Engine) -> None:
+    for fact in encode_case(noise_case()):
+        for value in fact.values():
+            assert value is not None
+            assert not isinstance(value, dt.date)
+        json.dumps(fact)
+
+
+def test_15_learning_yaml_dates_are_not_json() -> None:
+    host, name = raw({"r": {"all": [{"m": {"k": 1}}], "run": "r"}})
+    with pytest.raises(TypeError):
+        host.assert_fact(name, {"sid": "0", "id": "a", "k": 1, "d": dt.date(2024, 1, 4)})
+
+
+# 18 ------------------------------------------------------------------------------------------
+
+
+def test_18_learning_registration_mutates_the_definition() -> None:
+    definition = {"r": {"all": [{"m": {"k": 1}}], "run": "r"}}
+    RawHost().set_rulesets({"mut18a": definition})
+    with pytest.raises(KeyError):
+        RawHost().set_rulesets({"mut18b": definition})
+
+
+def test_18_rex_registers_copies(pack: RulePack) -> None:
+    program = compile_pack(pack, dt.date(2023, 1, 1))
+    before = json.dumps([c.definition() for c in program.chunks], sort_keys=True)
+    session.session_for(program)
+    session.session_for(compile_pack(pack, dt.date(2023, 1, 1)))
+    assert json.dumps([c.definition() for c in program.chunks], sort_keys=True) == before
+
+
+# 19 ------------------------------------------------------------------------------------------
+
+
+def test_19_the_package_refuses_python_3_13() -> None:
+    from .conftest import ROOT
+
+    text = (ROOT / "setup.cfg").read_text()
+    assert "python_requires = >=3.10,<3.13" in text
+
+
+# 20: joins after nested tests -----------------------------------------------------------------
+
+
+def _join_rule(pattern: list[Any]) -> dict[str, Any]:
+    return {"r": {"all": [{"x0": {"$and": [{"ft": "ev"}]}},
+                          {"x1": {"$and": [{"ft": "party"}, *pattern]}}], "run": "r"}}
+
+
+JOIN_FACTS = [{"id": "e", "ft": "ev", "to": "p1"}, {"id": "p1", "ft": "party", "k": "p1"},
+              {"id": "p2", "ft": "party", "k": "p2"}]
+
+
+def test_20_learning_a_join_after_a_nested_or_is_ignored() -> None:
+    nested = {"$or": [{"a": 1}, {"$nex": {"a": 1}}]}
+    join = {"k": {"x0": "to"}}
+    host, name = raw(_join_rule([nested, join]))
+    assert_each(host, name, JOIN_FACTS)
+    assert sorted(f[1]["x1"]["k"] for f in host.fired) == ["p1", "p2"]
+    host, name = raw(_join_rule([join, nested]))
+    assert_each(host, name, JOIN_FACTS)
+    assert sorted(f[1]["x1"]["k"] for f in host.fired) == ["p1"]
+
+
+def test_20_rex_places_every_join_before_nested_tests(pack: RulePack) -> None:
+    for definition in _all_definitions(pack):
+        for pattern in definition["all"]:
+            (test,) = pattern.values()
+            compiler._check_expression_order(test["$and"])
+
+
+# 21: actions abandoned on a wall-clock jump ---------------------------------------------------
+
+
+def test_21_learning_actions_are_abandoned_after_10_seconds_of_wall_clock(monkeypatch: Any) -> None:
+    host, name = raw({"r": {"all": [{"m": {"k": 1}}], "run": "r"}})
+    ticks = iter(range(0, 10**6, 11))
+    monkeypatch.setattr(durable_engine, "_unix_now", lambda: float(next(ticks)))
+    state = host.assert_fact(name, {"sid": "0", "id": "a", "k": 1})
+    assert state == 0
+
+
+def test_21_rex_reruns_a_case_whose_actions_were_abandoned(engine: Engine,
+                                                          monkeypatch: Any) -> None:
+    case = noise_case()
+    expected = engine.statuses(case)
+    live = engine.session(None)
+    renewals = live.renewals
+    real = durable_engine._unix_now
+    jumps = [0.0, 100.0]  # one wall-clock jump of 100 s, during the first action
+
+    def clock() -> float:
+        return jumps.pop(0) if jumps else real()
+
+    monkeypatch.setattr(durable_engine, "_unix_now", clock)
+    assert engine.statuses(case) == expected
+    assert live.renewals == renewals + 1
+    monkeypatch.undo()
+    assert engine.statuses(case) == expected
+    assert live.live_facts() == 0
+
+
+def test_21_rex_refuses_to_report_when_actions_keep_being_abandoned(engine: Engine,
+                                                                    monkeypatch: Any) -> None:
+    ticks = iter(range(0, 10**9, 11))
+    monkeypatch.setattr(durable_engine, "_unix_now", lambda: float(next(ticks)))
+    with pytest.raises(EngineError, match="abandoned"):
+        engine.session(None).run(encode_case(noise_case()))
+    monkeypatch.undo()
+    assert engine.statuses(noise_case())
+
+
+# 22: $iall on an empty list -------------------------------------------------------------------
+
+
+def test_22_learning_iall_is_false_on_an_empty_list() -> None:
+    host, name = raw({"r": {"all": [{"m": {"$iall": {"l": {"$neq": {"$i": "ai"}}}}}],
+                            "run": "r"}})
+    assert_each(host, name, [{"id": "1", "l": []}, {"id": "2", "l": ["x"]}])
+    assert [f[1]["m"]["id"] for f in host.fired] == ["2"]
+
+
+def test_22_rex_reads_contains_none_of_an_empty_list_as_true(tmp_path: Any) -> None:
+    from engine.rules import load_rules
+
+    (tmp_path / "r.yaml").write_text("""
+rules:
+  - id: uk-test.no-uk-defence
+    title: No defence activity in the UK
+    regime: uk-test
+    provision: test
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    severity: info
+    match: {party: party}
+    when: {party.uk_sectors: {contains_none: [defence]}}
+    finding:
+      title: "{party} carries on no defence activity in the UK"
+      who_acts: [{role: adviser, name: nobody, may: note it}]
+""")
+    case = case_from_document(load_bytes(b"""
+rex: 1
+id: empty
+title: A party whose activities are all outside the UK
+sources: [{id: s, title: Scenario, kind: internal}]
+parties:
+  - id: p
+    name: P
+    status: confirmed
+    source: s
+    activities: {software: {where: [US]}}
+""", "empty.yaml"))
+    assert compiler.encode_value((), "list") == [compiler.EMPTY_LIST_MARK]
+    statuses = Engine(load_rules([tmp_path])).statuses(case)
+    assert statuses == {("uk-test.no-uk-defence", ("p",)): "triggered"}
+
+
+# 23: numbers ----------------------------------------------------------------------------------
+
+
+def test_23_learning_exponents_without_a_fraction_do_not_parse() -> None:
+    with pytest.raises(Exception, match="204"):
+        raw({"r": {"all": [{"m": {"$gt": {"ops": 1e26}}}], "run": "r"}})
+    raw({"r": {"all": [{"m": {"$gt": {"ops": 1.5e26}}}], "run": "r"}})
+
+
+def test_23_rex_encodes_numbers_exactly_or_refuses() -> None:
+    assert encode_number(1e26, scale=1e15) == 100_000_000_000
+    assert encode_number(25.01) == 25.01
+    assert encode_number(70_000_000.0) == 70_000_000
+    with pytest.raises(EngineError):
+        encode_number(1e20)
+    with pytest.raises(EngineError):
+        encode_number(1e-7)
+
+
+# 24: a comparison join needs the other fact's field ------------------------------------------
+
+
+def test_24_learning_a_comparison_join_to_a_missing_field_errors() -> None:
+    host, name = raw({"r": {"all": [{"e": {"$and": [{"ft": "x"}]}},
+                                    {"p": {"$and": [{"ft": "y"}, {"$gte": {"s": {"e": "d"}}}]}}],
+                            "run": "r"}})
+    assert_each(host, name, [{"id": "1", "ft": "x"}])
+    with pytest.raises(Exception, match="311"):
+        host.assert_fact(name, {"sid": "0", "id": "2", "ft": "y", "s": 5})
+
+
+def test_24_rex_guards_every_field_another_pattern_reads(pack: RulePack) -> None:
+    rule = pack.get("us-export.ear-744.11-entity-list")
+    assert rule is not None
+    program = compile_pack(pack)
+    compiled = [c for c in program.compiled.values() if c.rule == rule.id]
+    assert any({"$ex": {"date": 1}} in c.definition["all"][0]["x0"]["$and"] for c in compiled)
+
+
+# 25: one activation per true $or branch -------------------------------------------------------
+
+
+def test_25_learning_an_or_fires_once_per_true_branch() -> None:
+    host, name = raw({"r": {"all": [{"m": {"$or": [{"$gt": {"a": 1}}, {"$gt": {"b": 1}}]}}],
+                            "run": "r"}})
+    assert_each(host, name, [{"id": "1", "a": 2, "b": 2}])
+    assert len(host.fired) == 2
+
+
+def test_25_rex_reports_one_finding_per_rule_and_key(engine: Engine) -> None:
+    report = engine.report(noise_case(), today=dt.date(2026, 11, 27))
+    keys = [(f.rule, tuple(sorted(f.on.items()))) for f in report.findings]
+    assert len(keys) == len(set(keys))
+
+
+# 26: one fact in two patterns -----------------------------------------------------------------
+
+
+def _two_roles(extra: dict[str, Any]) -> dict[str, Any]:
+    rule = {"all": [{"x0": {"ft": "ev"}},
+                    {"x1": {"$and": [{"ft": "party"}, {"k": {"x0": "by"}}]}},
+                    {"x2": {"$and": [{"ft": "party"}, {"k": {"x0": "to"}}]}}], "run": "r"}
+    return {"r": {**rule, **extra}}
+
+
+def test_26_learning_by_default_a_fact_fills_only_one_pattern() -> None:
+    facts = [{"id": "e", "ft": "ev", "by": "p", "to": "p"}, {"id": "p", "ft": "party", "k": "p"}]
+    host, name = raw(_two_roles({}))
+    assert_each(host, name, facts)
+    assert host.fired == []
+    host, name = raw(_two_roles({"dist": 0}))
+    assert_each(host, name, facts)
+    assert len(host.fired) == 1
+
+
+def test_26_rex_lets_one_party_fill_two_roles(pack: RulePack, engine: Engine) -> None:
+    for compiled in compile_pack(pack).compiled.values():
+        assert compiled.definition["dist"] == 0
+    text = CASE_WITH_NOISE.replace(b"target: target", b"target: buyer")
+    statuses = engine.statuses(case_from_document(load_bytes(text, "self.yaml")))
+    assert statuses == engine.oracle(case_from_document(load_bytes(text, "self.yaml")))
