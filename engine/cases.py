@@ -26,8 +26,8 @@ from .model import (
     FactValue,
     Source,
 )
-from .schema import field_name, validate_document
-from .yamlio import Document, PathT, load_file
+from .schema import validate_document
+from .yamlio import Document, PathT, field_name, load_file
 
 _SECTIONS = {"party": "parties", "asset": "assets", "event": "events"}
 _EVENT_DATE_ORDER = ("completed", "occurred", "started", "signed", "announced")
@@ -278,7 +278,7 @@ class _Builder:
         known = sorted(i for i, k in self.ids.items() if k == target)
         shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
         actual = self.ids.get(value)
-        what = f"a {actual}, not a {target}" if actual else f"not a {target} in this case"
+        what = f"{_a(actual)}, not {_a(target)}" if actual else f"not {_a(target)} in this case"
         self.error(f"names {value!r}, which is {what}", path,
                    f"{_SECTIONS[target]}: {shown or 'none'}")
 
@@ -400,6 +400,10 @@ _SELF_RECEIVED = {"unauthorised-access"}
 
 def _value(node: Any) -> Any:
     return node.get("value") if isinstance(node, dict) else node
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def _display_name(kind: str, raw: Mapping[str, Any]) -> str:

@@ -272,7 +272,7 @@ def _facts(evaluator: Evaluator, rule: Rule, assignment: Mapping[str, Value],
            view: str) -> list[FactUse]:
     uses: dict[str, FactUse] = {}
     _collect_facts(evaluator, rule, assignment, view, uses, depth=0)
-    return sorted(uses.values(), key=lambda u: (u.at, u.path))
+    return sorted(uses.values(), key=lambda u: u.path)
 
 
 def _collect_facts(evaluator: Evaluator, rule: Rule, assignment: Mapping[str, Value], view: str,

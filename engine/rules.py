@@ -18,8 +18,8 @@ from typing import Any, TypeAlias
 
 from .catalogue import BASE_KINDS, OBJECT_KINDS, Catalogue, FieldSpec, catalogue
 from .errors import ErrorList, Location, RexError, RuleError, raise_all
-from .schema import field_name, validate_document
-from .yamlio import Document, PathT, load_file
+from .schema import validate_document
+from .yamlio import Document, PathT, field_name, load_file
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 OPERATORS = (
@@ -544,8 +544,8 @@ class _Loader:
             want = self.join_target_kind(kind, derived, this_field)
             if not other_path:
                 if other_binding.kind != want and want is not None:
-                    self.error(doc, here, f"{other!r} is a {other_binding.kind}, but {kind}."
-                               f"{this_field} names a {want}")
+                    self.error(doc, here, f"{other!r} is {_a(other_binding.kind)}, but {kind}."
+                               f"{this_field} names {_a(want)}")
                     continue
                 joins.append(Join(this_field, other, "id"))
                 continue
@@ -567,7 +567,8 @@ class _Loader:
                            self.ref_fields_hint(other_binding))
                 continue
             if want is not None and spec_other.target != want:
-                self.error(doc, here, f"{target} names a {spec_other.target}, not a {want}")
+                self.error(doc, here, f"{target} names {_a(spec_other.target or '')}, "
+                           f"not {_a(want)}")
                 continue
             joins.append(Join(this_field, other, other_path))
             if this_field == "id":
@@ -863,6 +864,10 @@ def _ref_kind(text: str, kinds: Mapping[str, str], cat: Catalogue) -> str | None
         return kind
     spec = cat.field(kind, path)
     return spec.target if spec else None
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def _date(value: Any) -> dt.date | None:

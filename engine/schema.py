@@ -8,6 +8,7 @@ in editors that check YAML against JSON Schema.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import json
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .errors import InputError, RexError
-from .yamlio import Document
+from .yamlio import Document, field_name
 
 SCHEMAS = ("case", "rule", "report")
 _MAX_LISTED = 12
@@ -75,17 +76,6 @@ def validate_json(name: str, instance: Any) -> list[str]:
     ]
 
 
-def field_name(path: tuple[Any, ...]) -> str:
-    """A readable field path: ``parties[2].owners[0].shares_pct``."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
-
-
 def _leaf_errors(errors: Iterator[ValidationError]) -> Iterator[ValidationError]:
     """The most specific errors: descend into if/then/else, anyOf and oneOf."""
     for error in errors:
@@ -129,6 +119,9 @@ def _message(error: ValidationError) -> str:
         extra = sorted(set(value) - set(schema.get("properties", {})))
         allowed = sorted(schema.get("properties", {}))
         names = ", ".join(repr(e) for e in extra)
+        close = [m for e in extra for m in difflib.get_close_matches(e, allowed, n=1)]
+        if close:
+            return f"unknown field {names}; did you mean {', '.join(close)}?"
         return f"unknown field {names}; allowed fields: {_allowed(allowed)}"
     if keyword == "propertyNames":
         inner = expected if isinstance(expected, dict) else {}

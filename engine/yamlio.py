@@ -126,11 +126,12 @@ class _Converter:
         self.marks: dict[PathT, tuple[int, int]] = {}
         self.nodes = 0
 
-    def error(self, message: str, node: yaml.Node | None, hint: str | None = None) -> InputError:
+    def error(self, message: str, node: yaml.Node | None, hint: str | None = None,
+              path: PathT = ()) -> InputError:
         loc = Location(self.name)
         if node is not None:
             loc = Location(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
-        return InputError(message, loc, hint=hint)
+        return InputError(message, loc, field=field_name(path) or None, hint=hint)
 
     def document(self, text: str) -> Document:
         loader = _Loader(text)
@@ -202,7 +203,7 @@ class _Converter:
             self.check_tag(node, "tag:yaml.org,2002:seq")
             return []
         assert isinstance(node, yaml.ScalarNode)
-        return self.scalar(node)
+        return self.scalar(node, path)
 
     def check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
@@ -229,7 +230,7 @@ class _Converter:
             keys.add(key)
             yield key, (*path, key), value_node
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def scalar(self, node: yaml.ScalarNode, path: PathT) -> Any:
         text = node.value
         if len(text) > self.limits.max_scalar_chars:
             raise self.error(
@@ -251,7 +252,7 @@ class _Converter:
         try:
             return _resolve_plain(text)
         except ValueError as exc:
-            raise self.error(str(exc), node) from None
+            raise self.error(str(exc), node, path=path) from None
 
 
 _ACCEPTED_SCALAR_TAGS = {"tag:yaml.org,2002:str"}
@@ -276,6 +277,17 @@ _DATETIME = re.compile(
     r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})(:([0-9]{2})(\.[0-9]+)?)?"
     r"\s*(Z|[-+][0-9]{2}(:?[0-9]{2})?)?\Z"
 )
+
+
+def field_name(path: tuple[Any, ...]) -> str:
+    """A readable field path: ``parties[2].owners[0].shares_pct``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
 
 
 def _plain_type(text: str) -> type:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from engine.evaluate import Engine
 from engine.rules import RulePack, load_rules
@@ -15,6 +17,10 @@ CASES = ROOT / "cases"
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
 TODAY = dt.date(2026, 11, 27)
+
+# HYPOTHESIS_PROFILE=thorough runs the property tests twenty times longer than CI does.
+settings.register_profile("thorough", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +35,4 @@ def engine(pack: RulePack) -> Engine:
 
 def case_files() -> list[Path]:
     return sorted(CASES.rglob("*.yaml"))
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import yaml
 from hypothesis import strategies as st
 
 COUNTRIES = ["GB", "US", "CN", "HK", "FR"]
@@ -141,3 +142,93 @@ def cases(draw: st.DrawFn, max_parties: int = 5, max_assets: int = 3,
     if assets:
         data["assets"] = assets
     return data
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+LEAVES: list[tuple[str, Any]] = [
+    ("event.type", st.sampled_from(
+        [{"in": ["licence", "export"]}, "share-acquisition", {"ne": "hiring"}])),
+    ("event.shares.after", st.sampled_from([{"gt": 25}, {"ge": 75}, {"le": 50}, {"lt": 25.01}])),
+    ("event.shares.before", st.sampled_from([{"le": 25}, {"lt": 75}, {"in": [0, 20]}])),
+    ("event.date", st.sampled_from([{"ge": "2022-01-04"}, {"lt": "2025-01-01"},
+                                    {"ge": {"fact": "target.listings.us-entity-list.since"}}])),
+    ("event.export_licence", st.sampled_from([True, False, {"ne": True}])),
+    ("event.assets", st.sampled_from([{"exists": True}, {"exists": False}])),
+    ("actor.country", st.sampled_from(["GB", {"ne": "GB"}, {"in": ["CN", "HK"]},
+                                       {"not_in": ["US"]}, {"exists": True}])),
+    ("actor.state_linked", st.sampled_from([True, False])),
+    ("target.turnover.uk.gbp", st.sampled_from([{"gt": 70000000}, {"le": 10000000}])),
+    ("target.listings.us-entity-list.listed", st.sampled_from([True, {"ne": True}])),
+    ("target.uk_sectors", st.sampled_from([{"contains": "defence"},
+                                           {"contains_none": ["defence", "software"]},
+                                           {"contains_any": ["artificial-intelligence"]}])),
+    ("item.held_in", st.sampled_from([{"contains": "GB"}, {"not_contains": "US"}])),
+    ("item.type", st.sampled_from([{"in": ["model-weights", "source-code"]}, "chip"])),
+]
+
+
+@st.composite
+def conditions(draw: st.DrawFn, depth: int = 0) -> Any:
+    if depth >= 2 or draw(st.integers(0, 2)) == 0:
+        path, tests = draw(st.sampled_from(LEAVES))
+        return {path: draw(tests)}
+    kind = draw(st.sampled_from(["all", "any", "not"]))
+    if kind == "not":
+        return {"not": draw(conditions(depth + 1))}
+    return {kind: draw(st.lists(conditions(depth + 1), min_size=1, max_size=3))}
+
+
+@st.composite
+def rule_files(draw: st.DrawFn) -> str:
+    """A rule file with one derivation and one finding rule over random conditions."""
+    match = {"event": "event", "actor": {"party": "event.by"},
+             "target": {"party": "event.target"}}
+    if draw(st.booleans()):
+        match["item"] = {"asset": "event.assets"}
+    use_derived = draw(st.booleans())
+    if use_derived:
+        match["flag"] = {"flagged": "actor"}
+    usable = [leaf for leaf in LEAVES if "item" in match or not leaf[0].startswith("item.")]
+
+    @st.composite
+    def cond(draw2: st.DrawFn, depth: int = 0) -> Any:
+        if depth >= 2 or draw2(st.integers(0, 2)) == 0:
+            path, tests = draw2(st.sampled_from(usable))
+            return {path: draw2(tests)}
+        kind = draw2(st.sampled_from(["all", "any", "not"]))
+        if kind == "not":
+            return {"not": draw2(cond(depth + 1))}
+        return {kind: draw2(st.lists(cond(depth + 1), min_size=1, max_size=3))}
+
+    gates = draw(st.lists(st.sampled_from(
+        ["target.listings.us-entity-list.listed", "actor.country"]), unique=True, max_size=1))
+    derivation = {
+        "id": "uk-gen.flagged", "title": "Generated derivation", "regime": "uk-gen",
+        "match": {"party": "party"},
+        "when": {"any": [{"party.state_owned": True},
+                         {"party.country": draw(st.sampled_from(["CN", "HK"]))}]},
+        "derive": {"fact": "flagged", "of": "party"},
+    }
+    finding = {
+        "id": "uk-gen.finding", "title": "Generated rule", "regime": "uk-gen",
+        "provision": "Generated", "url": "https://www.legislation.gov.uk/generated",
+        "in_force": {"from": "2021-01-01"}, "severity": "info",
+        "match": match, "when": draw(cond()),
+        "finding": {"title": "{event}", "who_acts": [
+            {"role": "authority", "name": "Test", "may": "act"}]},
+    }
+    if gates:
+        finding["gate"] = gates
+    return dump({"rules": [derivation, finding]})
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes every value out in full: rex refuses YAML anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(data: Any) -> str:
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False))

@@ -1,0 +1,36 @@
+"""Deadline arithmetic: months, working days with bank holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.deadlines import add, add_months, add_working_days, is_working_day
+
+
+def test_months_end_on_the_corresponding_day_or_the_last_of_the_month() -> None:
+    assert add_months(dt.date(2023, 3, 10), 6) == dt.date(2023, 9, 10)
+    assert add_months(dt.date(2023, 8, 31), 6) == dt.date(2024, 2, 29)
+    assert add_months(dt.date(2023, 8, 31), 1) == dt.date(2023, 9, 30)
+    assert add(dt.date(2022, 1, 4), "years", 5, None) == dt.date(2027, 1, 4)
+    assert add(dt.date(2024, 2, 29), "years", 1, None) == dt.date(2025, 2, 28)
+
+
+def test_england_and_wales_bank_holidays_are_not_working_days() -> None:
+    assert not is_working_day(dt.date(2025, 12, 25), "england-and-wales")
+    assert not is_working_day(dt.date(2025, 8, 25), "england-and-wales")  # summer bank holiday
+    assert not is_working_day(dt.date(2023, 5, 8), "england-and-wales")  # coronation
+    assert is_working_day(dt.date(2025, 8, 26), "england-and-wales")
+    assert not is_working_day(dt.date(2025, 8, 23), "england-and-wales")  # Saturday
+
+
+def test_us_federal_holidays_are_not_working_days() -> None:
+    assert not is_working_day(dt.date(2025, 7, 4), "united-states")
+    assert is_working_day(dt.date(2025, 8, 25), "united-states")
+
+
+def test_working_days_skip_weekends_and_holidays() -> None:
+    # 30 working days from Friday 19 December 2025: Christmas, Boxing Day and New Year's Day
+    # are bank holidays in England and Wales.
+    assert add_working_days(dt.date(2025, 12, 19), 30, "england-and-wales") == dt.date(2026, 2, 4)
+    assert add_working_days(dt.date(2025, 8, 22), 1, "england-and-wales") == dt.date(2025, 8, 26)
+    assert add_working_days(dt.date(2025, 7, 3), 1, "united-states") == dt.date(2025, 7, 7)

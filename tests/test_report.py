@@ -1,0 +1,118 @@
+"""The report: deterministic bytes, facts with their lines, questions, statuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.cases import case_from_document, load_case
+from engine.evaluate import Engine
+from engine.render import render
+from engine.yamlio import load_bytes
+
+from .conftest import CASES, TODAY
+from .strategies import cases, dump
+
+
+def _shuffled(data: dict[str, Any], seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    copy: dict[str, Any] = dict(reversed(list(data.items())))
+    for section in ("parties", "assets", "events", "sources"):
+        if section in copy:
+            items = [dict(reversed(list(item.items()))) for item in copy[section]]
+            rng.shuffle(items)
+            copy[section] = items
+    return copy
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=cases(), seed=st.integers(0, 10_000))
+def test_the_order_of_facts_does_not_change_the_report(engine: Engine, data: dict[str, Any],
+                                                       seed: int) -> None:
+    first = case_from_document(load_bytes(dump(data).encode(), "case.yaml"))
+    second = case_from_document(load_bytes(dump(_shuffled(data, seed)).encode(), "case.yaml"))
+    for fmt in ("json", "text"):
+        one = render(fmt, [engine.report(first, today=TODAY, show_all=True)])
+        two = render(fmt, [engine.report(second, today=TODAY, show_all=True)])
+        assert _without_lines(one) == _without_lines(two)
+
+
+def _without_lines(text: str) -> str:
+    import re
+
+    return re.sub(r"case\.yaml:\d+:\d+", "case.yaml", text)
+
+
+def test_the_same_input_gives_the_same_bytes(engine: Engine) -> None:
+    case = load_case(CASES / "anthropic-alibaba-2026.yaml")
+    outputs = {render("json", [engine.report(case, today=TODAY)]) for _ in range(3)}
+    assert len(outputs) == 1
+
+
+def test_facts_carry_status_and_line_and_possible_findings_carry_questions(
+        engine: Engine) -> None:
+    case = load_case(CASES / "rule-tests" / "uk-nsi" / "s8-alleged-stake.yaml")
+    report = engine.report(case, today=TODAY)
+    finding = next(f for f in report.findings if f.rule == "uk-nsi.s8-entity-control")
+    assert finding.status == "alleged"
+    shares = next(f for f in finding.facts if f.path == "deal.shares.after")
+    assert shares.value == 51 and shares.status == "alleged"
+    assert shares.at.endswith("s8-alleged-stake.yaml:17:33")
+    assert finding.questions == ()
+    possible = load_case(
+        CASES / "rule-tests" / "uk-nsi" / "s8-overseas-target-unknown-uk-activity.yaml")
+    finding = next(f for f in engine.report(possible, today=TODAY).findings
+                   if f.rule == "uk-nsi.s8-entity-control")
+    assert finding.status == "possible"
+    assert {q.path for q in finding.questions} >= {"target.uk_activities", "target.uk_supplies"}
+
+
+def test_deadlines_say_whether_they_have_passed(engine: Engine) -> None:
+    case = load_case(CASES / "rule-tests" / "uk-nsi" / "s8-shares-cross-25.yaml")
+    report = engine.report(case, today=dt.date(2024, 1, 1))
+    call_in = next(f for f in report.findings if f.rule == "uk-nsi.s1-call-in")
+    statuses = {d.id: d.status for d in call_in.deadlines}
+    assert statuses == {"six-months-from-awareness": "passed", "five-year-long-stop": "open"}
+
+
+def test_summary_counts_by_status_regime_and_actor(engine: Engine) -> None:
+    case = load_case(CASES / "rule-tests" / "uk-nsi" / "s8-shares-cross-25.yaml")
+    summary = engine.report(case, today=TODAY).summary()
+    assert summary.by_status["triggered"] == 2
+    assert summary.by_regime["uk-nsi"] == {"triggered": 2}
+    assert any("Secretary of State" in name for name in summary.by_who_acts)
+
+
+def test_unverified_rules_are_capped_at_possible(engine: Engine, tmp_path: Any) -> None:
+    from engine.rules import load_rules
+
+    (tmp_path / "r.yaml").write_text("""
+rules:
+  - id: uk-test.unverified
+    title: A rule resting on an unconfirmed figure
+    regime: uk-test
+    provision: Test
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    severity: low
+    certainty: unverified
+    match: {party: party}
+    when: {party.country: GB}
+    finding:
+      title: "{party}"
+      who_acts: [{role: authority, name: A, may: act}]
+""")
+    case = case_from_document(load_bytes(b"""
+rex: 1
+id: c
+title: C
+sources: [{id: s, title: S}]
+parties: [{id: p, name: P, country: GB, status: confirmed, source: s}]
+""", "c.yaml"))
+    report = Engine(load_rules([tmp_path])).report(case, today=TODAY)
+    (finding,) = report.findings
+    assert finding.status == "possible" and "would be triggered" in finding.note
