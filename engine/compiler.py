@@ -577,24 +577,25 @@ def _expressions(test: Any) -> int:
 
 
 def pack_chunks(groups: list[list[CompiledRule]]) -> list[Chunk]:
-    """Pack the compiled rules of each rex rule into as few rulesets as the stack allows."""
+    """Pack compiled rules into as few rulesets as the alpha-network stack allows.
+
+    Rules are taken in order, so the alternatives of one rex rule usually share a ruleset;
+    they may be split across rulesets, since each alternative is a rule of its own."""
     chunks: list[Chunk] = []
     current: list[CompiledRule] = []
-    for group in groups:
-        if not group:
-            continue
-        candidate = current + group
+    for compiled in (rule for group in groups for rule in group):
+        candidate = [*current, compiled]
         bound = alpha_stack_bound(r.definition for r in candidate)
         if current and (bound > STACK_BUDGET or len(candidate) > MAX_RULES_PER_RULESET):
             chunks.append(_chunk(current))
-            current = list(group)
+            current = [compiled]
         else:
             current = candidate
-        if alpha_stack_bound(r.definition for r in current) > STACK_BUDGET:
+        if alpha_stack_bound([compiled.definition]) > STACK_BUDGET:
             raise RuleError(
-                f"the rule {group[0].rule} alone needs more of the rule engine's alpha-network "
-                f"stack than the {STACK_BUDGET} entries rex allows a ruleset",
-                hint="split the rule or reduce its alternatives",
+                f"an alternative of the rule {compiled.rule} alone needs more of the rule "
+                f"engine's alpha-network stack than the {STACK_BUDGET} entries rex allows",
+                hint="split the rule or simplify its condition",
             )
     if current:
         chunks.append(_chunk(current))

@@ -59,7 +59,8 @@ def drop_bindings(
     cond: Cond, unbound: Iterable[str], gates: frozenset[str] = frozenset()
 ) -> Cond:
     """For an NNF condition: tests on unbound bindings (whose object is unknown) become true,
-    as unknown facts do in the relaxed condition; tests on gate facts become false."""
+    as unknown facts do in the relaxed condition; tests on gate facts become false, and so
+    does a test that such a fact is stated."""
     gone = set(unbound)
     if not gone:
         return cond
@@ -69,6 +70,9 @@ def drop_bindings(
             mentions.add(cond.value.binding)
         if not mentions & gone:
             return cond
+        if cond.op == "exists":
+            # Nothing is stated about an object the case does not name.
+            return FALSE if cond.value else TRUE
         return FALSE if str(cond.ref) in gates else TRUE
     if isinstance(cond, NotOf):
         raise ValueError("drop_bindings() needs a condition in negation normal form")

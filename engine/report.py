@@ -21,7 +21,7 @@ from .catalogue import catalogue
 from .compiler import Program
 from .deadlines import Dated, add, add_hours, period_text, pick
 from .errors import EngineError
-from .evaluator import UNBOUND, Derived, Evaluator, Unbound, Value, ident
+from .evaluator import UNBOUND, Derived, Evaluator, Support, Unbound, Value, ident
 from .model import (
     SEVERITIES,
     STATUS_RANK,
@@ -36,7 +36,7 @@ from .model import (
     Question,
     WhoActs,
 )
-from .rules import DateExpr, DeadlineSpec, FactRef, Leaf, Rule, WhoSpec
+from .rules import Binding, DateExpr, DeadlineSpec, FactRef, Leaf, Rule, WhoSpec
 
 REPORT_SCHEMA = "1.0"
 _TEMPLATE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -234,11 +234,11 @@ def _derived_ok(evaluator: Evaluator, rule: Rule, assignment: Mapping[str, Value
 
 
 def _names(rule: Rule, assignment: Mapping[str, Value]) -> dict[str, str]:
-    names = {}
+    names = {"name": "{name}"}
     for binding in rule.bindings:
         value = assignment[binding.name]
         if isinstance(value, CaseObject):
-            names[binding.name] = value.name
+            names[binding.name] = f'"{value.name}"' if value.kind == "event" else value.name
         elif isinstance(value, Unbound):
             names[binding.name] = f"an unknown {binding.kind}"
         else:
@@ -333,7 +333,8 @@ def _collect_questions(evaluator: Evaluator, rule: Rule, assignment: Mapping[str
             if isinstance(holder, CaseObject):
                 spec = cat.field(holder.kind, source.path)
                 text = rule.ask.get(str(source)) or (spec.question if spec else "")
-                _add(found, _fact_path(holder, source.path), text, holder)
+                _add(found, _fact_path(holder, source.path), _fill(text, _names(rule, assignment)),
+                     holder)
     cond = evaluator.conditions[rule.id]
     for leaf in evaluator.relevant_unknowns(cond, dict(assignment), "a"):
         _leaf_question(rule, leaf, assignment, found)
@@ -344,6 +345,32 @@ def _collect_questions(evaluator: Evaluator, rule: Rule, assignment: Mapping[str
         if isinstance(value, Derived) and value not in evaluator.derived["a"]:
             for support in evaluator.supports(value, "p")[:3]:
                 _collect_questions(evaluator, support.rule, support.assignment, found, depth + 1)
+        elif isinstance(value, Unbound) and binding.derived:
+            for support in _open_derivations(evaluator, binding, assignment):
+                _collect_questions(evaluator, support.rule, support.assignment, found, depth + 1)
+
+
+def _open_derivations(evaluator: Evaluator, binding: Binding,
+                      assignment: Mapping[str, Value]) -> list[Support]:
+    """For a derived fact that is unbound because an object it is about is unknown: the
+    derivations that could still establish it, given the objects that are known."""
+    found: list[Support] = []
+    for rule in evaluator.rules:
+        if rule.derive is None or rule.derive.fact != binding.kind:
+            continue
+        fixed: dict[str, CaseObject] = {}
+        for join in binding.joins:
+            other = assignment.get(join.other)
+            ref = rule.derive.of if join.field == "of" else rule.derive.to
+            if isinstance(other, CaseObject) and join.other_field == "id" and ref is not None \
+                    and ref.path == "id":
+                fixed[ref.binding] = other
+        for candidate in evaluator.assignments(rule, "p"):
+            if all(candidate.get(name) is obj for name, obj in fixed.items()) and \
+                    evaluator.holds(rule, candidate, "p") is not None:
+                found.append(Support(rule, candidate))
+                break
+    return found[:3]
 
 
 def _leaf_question(rule: Rule, leaf: Leaf, assignment: Mapping[str, Value],
@@ -358,13 +385,14 @@ def _leaf_question(rule: Rule, leaf: Leaf, assignment: Mapping[str, Value],
             continue
         spec = cat.field(holder.kind, ref.path)
         text = rule.ask.get(str(ref)) or (spec.question if spec else f"What is {ref}?")
-        _add(found, _fact_path(holder, ref.path), text, holder)
+        _add(found, _fact_path(holder, ref.path), _fill(text, _names(rule, assignment)), holder)
 
 
 def _add(found: dict[str, Question], path: str, text: str, holder: CaseObject) -> None:
     if path in found:
         return
-    found[path] = Question(path, " ".join(text.replace("{name}", holder.name).split()))
+    name = f'"{holder.name}"' if holder.kind == "event" else holder.name
+    found[path] = Question(path, " ".join(text.replace("{name}", name).split()))
 
 
 # -- deadlines -------------------------------------------------------------------------------

@@ -371,6 +371,20 @@ def test_9_learning_list_membership_has_one_spelling() -> None:
     assert host.fired == []  # accepted, and silently never matches
 
 
+def test_9_rex_spells_list_tests_the_one_way_that_works(pack: RulePack) -> None:
+    spellings = set()
+    for definition in _all_definitions(pack):
+        for item in _walk(definition):
+            if isinstance(item, dict) and ("$iany" in item or "$iall" in item):
+                ((op, body),) = item.items()
+                ((_, inner),) = body.items()
+                tests = inner.get("$or", inner.get("$and", [inner]))
+                spellings.add(op)
+                for test in tests:
+                    assert "$i" in test or "$i" in next(iter(test.values()))
+    assert spellings and spellings <= {"$iany", "$iall"}
+
+
 def test_13_learning_an_absence_only_pattern_fires_forever() -> None:
     result = run_isolated("""
         import os
@@ -385,6 +399,13 @@ def test_13_learning_an_absence_only_pattern_fires_forever() -> None:
         assert_fact('t', {'name': 'A'})
     """)
     assert "still firing" in result.stdout
+
+
+def test_16_learning_regular_expressions_are_an_anchored_lua_dialect() -> None:
+    host, name = raw({"lua": {"all": [{"m": {"$mt": {"eccn": "%d[A-E]%d%d%d"}}}], "run": "lua"},
+                      "py": {"all": [{"m": {"$mt": {"eccn": "\\d[A-E]\\d{3}"}}}], "run": "py"}})
+    assert_each(host, name, [{"id": "1", "eccn": "3A001"}, {"id": "2", "eccn": "x3A001"}])
+    assert [(f[0], f[1]["m"]["id"]) for f in host.fired] == [("lua", "1")]
 
 
 # 10 ------------------------------------------------------------------------------------------

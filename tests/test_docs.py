@@ -1,0 +1,35 @@
+"""The documentation keeps up with the code it describes."""
+
+from __future__ import annotations
+
+import re
+
+from engine.schema import load_schema
+
+from .conftest import ROOT
+
+
+def test_every_case_field_is_documented() -> None:
+    text = (ROOT / "docs" / "case-format.md").read_text()
+    defs = load_schema("case")["$defs"]
+    for kind in ("party", "asset", "event"):
+        for name in defs[kind]["properties"]:
+            if name in {"status", "source", "note"}:
+                continue
+            assert f"`{name}" in text, f"{kind}.{name} is not in docs/case-format.md"
+
+
+def test_every_durable_rules_pitfall_is_pinned_by_tests() -> None:
+    text = (ROOT / "docs" / "durable-rules.md").read_text()
+    numbers = sorted({int(n) for n in re.findall(r"^\| (\d+) \|", text, re.M)})
+    assert numbers == list(range(1, len(numbers) + 1))
+    tests = (ROOT / "tests" / "test_durable_pitfalls.py").read_text()
+    for number in numbers:
+        assert re.search(rf"def test_{number}_learning_", tests) or number == 19, number
+        assert re.search(rf"def test_(\d+_)*{number}_(\d+_)*rex_", tests) or re.search(
+            rf"def test_{number}_the_", tests), number
+
+
+def test_the_readme_shows_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text()
+    assert "make run" in text and "make test" in text
