@@ -162,9 +162,10 @@ def assignment_for(evaluator: Evaluator, rule: Rule, bound: Mapping[str, str]) -
 
 
 def _derived_by_key(evaluator: Evaluator, key: str) -> Derived | None:
-    for fact in evaluator.derived["p"]:
-        if fact.key == key:
-            return fact
+    for world in ("c", "a", "p"):
+        for fact in evaluator.derived[world]:
+            if fact.key == key:
+                return fact
     return None
 
 

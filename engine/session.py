@@ -102,6 +102,9 @@ class Session:
         self._generation = 0
         self._names: dict[str, str] = {}
         self.renewals = 0
+        self.recording: list[tuple[str, dict[str, Any]]] | None = None
+        """When a list, every fact asserted is appended with its ruleset (for the benchmark
+        that feeds the same facts straight into durable_rules)."""
         self._register()
 
     def _register(self) -> None:
@@ -216,6 +219,8 @@ class Session:
         ruleset = self.host.get_ruleset(self._names[chunk.name])
         candidate = fact
         for retry in range(_MAX_ID_RETRIES):
+            if self.recording is not None:
+                self.recording.append((chunk.name, candidate))
             try:
                 offset = ruleset.assert_fact(candidate)
             except MessageNotHandledException:

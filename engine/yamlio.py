@@ -8,7 +8,8 @@ assumes nothing about them:
 * anchors and aliases, custom tags (``!!python/object`` and friends), duplicate keys and
   non-string keys are errors, not surprises;
 * plain scalars are resolved by the YAML 1.2 core schema, so ``NO`` (Norway) stays a string
-  and ``yes`` is not a boolean; ISO dates become ``datetime.date``;
+  and ``yes`` is not a boolean; ISO dates become ``datetime.date``; a value shaped like an
+  export classification (``4E091``) stays text rather than becoming 4 x 10^91;
 * every value's position is kept in ``Document.marks`` under its path, so that a schema error
   or a fact in a report can name ``file:line:column``.
 
@@ -270,6 +271,7 @@ _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _INT = re.compile(r"[-+]?[0-9]+\Z")
+_ECCN = re.compile(r"[0-9][A-E][0-9]{3}\Z")
 _INT_SEP = re.compile(r"[-+]?[0-9]{1,3}(_[0-9]{3})+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -305,6 +307,8 @@ def _resolve_plain(text: str) -> Any:
         return True
     if text in _FALSE:
         return False
+    if _ECCN.match(text):
+        return text  # 4E091 is an export classification, not 4 x 10^91
     if _INT.match(text):
         return int(text)
     if _INT_SEP.match(text):

@@ -30,6 +30,11 @@ def test_norway_stays_a_country_and_yes_stays_text() -> None:
     assert doc.data == {"country": "NO", "answer": "yes", "flag": True}
 
 
+def test_an_export_classification_is_not_a_number() -> None:
+    doc = load_bytes(b"eccn: 4E091\nother: 3A090\ncompute: 1e26\nbig: 2E10\n", "t.yaml")
+    assert doc.data == {"eccn": "4E091", "other": "3A090", "compute": 1e26, "big": 2e10}
+
+
 def test_values_keep_their_line_and_column() -> None:
     doc = load_bytes(b"a:\n  b: [1, 2]\n  c: 2024-01-04\n", "t.yaml")
     assert str(doc.where(("a", "b", 1))) == "t.yaml:2:10"
