@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .catalogue import OBJECT_KINDS, FieldSpec, catalogue
+from .catalogue import OBJECT_KINDS, FieldSpec, catalogue, name_key
 from .errors import CaseError, ErrorList, InputError, Location, RexError, raise_all
 from .model import (
     Case,
@@ -91,6 +91,7 @@ class _Builder:
                 objects.append(self.object(kind, raw, path))
                 if kind == "party":
                     objects.extend(self.ownerships(raw, path))
+                    objects.extend(self.name_facts(raw, path))
                 if kind == "event":
                     objects.extend(self.links(raw, path))
         objects.sort(key=lambda obj: (OBJECT_ORDER[obj.kind], obj.id))
@@ -338,6 +339,24 @@ class _Builder:
             name = f"{self.names[owner]}'s holding in {self.names[owned]}"
             yield CaseObject("ownership", ident, name, status, source, at, facts)
 
+    def name_facts(self, raw: Mapping[str, Any], path: PathT) -> Iterator[CaseObject]:
+        """One ``name`` object per distinct folded name or alias, for reference tables."""
+        seen: set[str] = set()
+        names = [(raw["name"], (*path, "name"))]
+        names += [(alias, (*path, "aliases", i)) for i, alias in enumerate(raw.get("aliases", []))]
+        for text, here in names:
+            key = name_key(str(text))
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            at = self.doc.where(here)
+            status, source = raw["status"], raw["source"]
+            facts = {
+                "party": Fact("party", raw["id"], status, source, at),
+                "key": Fact("key", key, status, source, at),
+            }
+            yield CaseObject("name", f"{raw['id']}:{key}", str(text), status, source, at, facts)
+
     def links(self, raw: Mapping[str, Any], path: PathT) -> Iterator[CaseObject]:
         for field, spec in self.cat.links["event"].items():
             items = raw.get(field) or []
@@ -393,7 +412,8 @@ class _Builder:
         )
 
 
-OBJECT_ORDER = {"party": 0, "asset": 1, "event": 2, "ownership": 3, "link": 4}
+OBJECT_ORDER = {"party": 0, "asset": 1, "event": 2, "ownership": 3, "link": 4, "name": 5,
+                "data": 6}
 # Events in which the party that acts is also the one that receives, unless 'to' says otherwise.
 _SELF_RECEIVED = {"unauthorised-access"}
 

@@ -18,8 +18,9 @@ from typing import Any
 from .schema import load_schema
 
 OBJECT_KINDS = ("party", "asset", "event")
-LINK_KINDS = ("ownership", "link")
-BASE_KINDS = OBJECT_KINDS + LINK_KINDS
+LINK_KINDS = ("ownership", "link", "name")
+REFERENCE_KINDS = ("data",)
+BASE_KINDS = OBJECT_KINDS + LINK_KINDS + REFERENCE_KINDS
 
 # Numbers that durable_rules cannot parse exactly are scaled before they reach it.
 COMPUTE_SCALE = 1e15
@@ -153,9 +154,31 @@ def catalogue() -> Catalogue:
         "from": FieldSpec("link", "from", "ref", (), "Which object holds the list?"),
         "to": FieldSpec("link", "to", "ref", (), "Which object does the list name?"),
     }
-    links["ownership"] = {}
-    links["link"] = {}
+    fields["name"] = {
+        "party": FieldSpec("name", "party", "ref", (), "Which party has this name?",
+                           target="party"),
+        "key": FieldSpec("name", "key", "string", (), "What is the name?",
+                         "The party's name or an alias, folded to lower-case letters and "
+                         "digits: what reference tables are matched on."),
+    }
+    fields["data"] = {
+        "table": FieldSpec("data", "table", "string", (), "Which reference table?"),
+        "key": FieldSpec("data", "key", "string", (), "Under which name is the entry listed?"),
+        "entry": FieldSpec("data", "entry", "string", (), "Which entry?"),
+        "since": FieldSpec("data", "since", "date", (), "Since when does the entry apply?"),
+        "until": FieldSpec("data", "until", "date", (), "Until when does the entry apply?"),
+        "country": FieldSpec("data", "country", "string", (), "In which country is the entry?"),
+        "activity": FieldSpec("data", "activity", "string", (), "Which activity?"),
+        "scope": FieldSpec("data", "scope", "string", (), "What does the entry cover?"),
+    }
+    for kind in ("ownership", "link", "name", "data"):
+        links[kind] = {}
     return Catalogue(fields, links)
+
+
+def name_key(text: str) -> str:
+    """A name folded for matching: lower-case letters and digits only."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _walk(

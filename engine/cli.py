@@ -28,6 +28,7 @@ from .model import STATUS_RANK
 from .output import write_atomic
 from .render import RENDERERS, render
 from .render import explain as explain_text
+from .render import fields as render_fields
 from .render.rule import render as render_rule
 from .rules import RulePack, load_rules
 
@@ -188,7 +189,7 @@ def explain(case: str, rule_id: str, as_of: dt.date | None, rule_paths: tuple[st
     if rule is None:
         raise RexError(f"no rule {rule_id!r}", hint="rex rules list shows the rules")
     engine = Engine(pack)
-    loaded = load_case(case)
+    loaded = engine.prepare(load_case(case))
     click.echo(explain_text.render(explain_rule(engine.program(as_of), loaded, rule)), nl=False)
     return EXIT_OK
 
@@ -219,7 +220,8 @@ def rules_list(regime: str | None, fmt: str, derivations: bool,
             {"id": r.id, "regime": r.regime, "title": r.title, "provision": r.provision,
              "url": r.url, "in_force": {
                  "from": r.in_force_from.isoformat() if r.in_force_from else None,
-                 "until": r.in_force_until.isoformat() if r.in_force_until else None},
+                 "until": r.in_force_until.isoformat() if r.in_force_until else None,
+                 "awaiting": r.awaiting.id if r.awaiting else None},
              "severity": r.severity, "certainty": r.certainty,
              "kind": "derivation" if r.is_derivation else "finding"}
             for r in selected
@@ -227,10 +229,9 @@ def rules_list(regime: str | None, fmt: str, derivations: bool,
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     for rule in selected:
-        until = f" until {rule.in_force_until}" if rule.in_force_until else ""
-        since = f"in force from {rule.in_force_from}{until}" if rule.in_force_from else ""
         click.echo(f"{rule.id}  [{rule.regime}]  {rule.title}")
         if rule.provision:
+            since = rule.in_force_text() if (rule.in_force_from or rule.awaiting) else ""
             click.echo(f"    {rule.provision}; {since}")
             click.echo(f"    {rule.url}")
     return EXIT_OK
@@ -247,6 +248,16 @@ def rules_show(rule_id: str, rule_paths: tuple[str, ...]) -> int:
     if rule is None:
         raise RexError(f"no rule {rule_id!r}", hint="rex rules list shows the rules")
     click.echo(render_rule(rule), nl=False)
+    return EXIT_OK
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text",
+              show_default=True)
+@_guard
+def fields(fmt: str) -> int:
+    """List the facts a case file can state, with the question rex asks when one is unknown."""
+    click.echo(render_fields.markdown() if fmt == "md" else render_fields.text(), nl=False)
     return EXIT_OK
 
 

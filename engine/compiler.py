@@ -213,6 +213,9 @@ def compile_pack(pack: RulePack, as_of: dt.date | None = None) -> Program:
     applied: list[Rule] = []
     skipped: dict[str, str] = {}
     for rule in pack.rules:
+        if rule.awaiting is not None:
+            skipped[rule.id] = rule.in_force_text()
+            continue
         if as_of is not None and not rule.in_force_on(as_of):
             skipped[rule.id] = f"not in force on {as_of.isoformat()} ({rule.in_force_text()})"
             continue

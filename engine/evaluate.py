@@ -7,6 +7,7 @@ This is the library entry point the command line and ``rex check`` use.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from .compiler import STATUS_OF_VARIANT, Program, compile_pack, encode_case
 from .evaluator import oracle_findings
@@ -34,10 +35,16 @@ class Engine:
             self._sessions[as_of] = session_for(self.program(as_of))
         return self._sessions[as_of]
 
+    def prepare(self, case: Case) -> Case:
+        """The case with the rows of the packs' reference tables that name one of its parties."""
+        keys = {obj.facts["key"].value for obj in case.objects if obj.kind == "name"}
+        rows = tuple(row for row in self.pack.reference if row.facts["key"].value in keys)
+        return replace(case, objects=case.objects + rows) if rows else case
+
     def matches(self, case: Case, as_of: dt.date | None = None) -> list[EngineMatch]:
         """The best match of each finding rule and key, as the rule engine finds them."""
         program = self.program(as_of)
-        activations = self.session(as_of).run(encode_case(case))
+        activations = self.session(as_of).run(encode_case(self.prepare(case)))
         best: dict[tuple[str, tuple[str, ...]], EngineMatch] = {}
         rules = {rule.id: rule for rule in program.rules}
         for activation in activations:
@@ -64,7 +71,8 @@ class Engine:
     ) -> Report:
         matches = self.matches(case, as_of)
         return build_report(
-            case, self.program(as_of), matches, today=today or dt.date.today(), show_all=show_all
+            self.prepare(case), self.program(as_of), matches, today=today or dt.date.today(),
+            show_all=show_all,
         )
 
     def statuses(
@@ -83,7 +91,7 @@ class Engine:
         self, case: Case, as_of: dt.date | None = None
     ) -> dict[tuple[str, tuple[str, ...]], str]:
         """The same mapping computed by the plain-Python evaluator."""
-        return oracle_findings(self.program(as_of).rules, case, as_of)
+        return oracle_findings(self.program(as_of).rules, self.prepare(case), as_of)
 
 
 def _better(new: EngineMatch, old: EngineMatch) -> bool:

@@ -138,6 +138,19 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Amount:
+    """A figure a finding puts at stake, such as a maximum penalty."""
+
+    id: str
+    what: str
+    value: float | None
+    currency: str
+    basis: str
+    complete: bool
+    """False when a term could not be computed: the value is then a lower bound."""
+
+
+@dataclass(frozen=True)
 class FactUse:
     """A fact a finding rests on (or would rest on), with where it was stated."""
 
@@ -172,6 +185,7 @@ class Finding:
     questions: tuple[Question, ...]
     in_force: tuple[str | None, str | None]
     note: str = ""
+    amounts: tuple[Amount, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from .evaluator import UNBOUND, Derived, Evaluator, Support, Unbound, Value, ide
 from .model import (
     SEVERITIES,
     STATUS_RANK,
+    Amount,
     Case,
     CaseObject,
     Deadline,
@@ -36,7 +37,7 @@ from .model import (
     Question,
     WhoActs,
 )
-from .rules import Binding, DateExpr, DeadlineSpec, FactRef, Leaf, Rule, WhoSpec
+from .rules import AmountSpec, Binding, DateExpr, DeadlineSpec, FactRef, Leaf, Rule, WhoSpec
 
 REPORT_SCHEMA = "1.0"
 _TEMPLATE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -202,6 +203,7 @@ def _finding(evaluator: Evaluator, program: Program, match: EngineMatch,
     deadlines = tuple(
         _deadline(evaluator, item, assignment, reference) for item in spec.deadlines
     )
+    amounts = tuple(_amount(item, assignment) for item in spec.amounts)
     return Finding(
         rule=rule.id,
         regime=rule.regime,
@@ -222,7 +224,52 @@ def _finding(evaluator: Evaluator, program: Program, match: EngineMatch,
             rule.in_force_until.isoformat() if rule.in_force_until else None,
         ),
         note=note,
+        amounts=amounts,
     )
+
+
+def _amount(spec: AmountSpec, assignment: Mapping[str, Value]) -> Amount:
+    """The greatest of the terms that can be computed; incomplete when one cannot."""
+    values: list[float] = []
+    parts: list[str] = []
+    missing: list[str] = []
+    for term in spec.terms:
+        if term.fixed is not None:
+            values.append(term.fixed)
+            parts.append(_money(term.fixed, spec.currency))
+            continue
+        assert term.of is not None
+        holder = assignment.get(term.of.binding)
+        fact = holder.facts.get(term.of.path) if isinstance(holder, CaseObject) else None
+        label = _fact_path(holder, term.of.path) if isinstance(holder, CaseObject) else str(term.of)
+        if fact is None or not isinstance(fact.value, (int, float)):
+            missing.append(label)
+            continue
+        base = float(fact.value)
+        if term.percent is not None:
+            value = base * term.percent / 100
+            parts.append(f"{term.percent:g}% of {label} ({_money(base, spec.currency)}) = "
+                         f"{_money(value, spec.currency)}")
+        else:
+            value = base * (term.times or 0)
+            parts.append(f"{term.times:g} x {label} ({_money(base, spec.currency)}) = "
+                         f"{_money(value, spec.currency)}")
+        if fact.status == "alleged":
+            parts[-1] += " (alleged)"
+        values.append(value)
+    basis = ("the greater of " if len(spec.terms) > 1 else "") + "; ".join(parts)
+    if missing:
+        basis += f"; not known: {', '.join(missing)}"
+        if values:
+            basis += " (the figure is at least the one shown)"
+    if spec.basis:
+        basis += f". {spec.basis}"
+    return Amount(spec.id, spec.what, max(values) if values else None, spec.currency,
+                  " ".join(basis.split()), not missing)
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{currency} {value:,.0f}"
 
 
 def _derived_ok(evaluator: Evaluator, rule: Rule, assignment: Mapping[str, Value],

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from .catalogue import BASE_KINDS, OBJECT_KINDS, Catalogue, FieldSpec, catalogue
+from .catalogue import BASE_KINDS, OBJECT_KINDS, Catalogue, FieldSpec, catalogue, name_key
 from .errors import ErrorList, Location, RexError, RuleError, raise_all
+from .model import CaseObject, Fact
 from .schema import validate_document
 from .yamlio import Document, PathT, field_name, load_file
 
@@ -163,6 +164,7 @@ class FindingSpec:
     summary: str
     who_acts: tuple[WhoSpec, ...]
     deadlines: tuple[DeadlineSpec, ...]
+    amounts: tuple[AmountSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,36 @@ class DeriveSpec:
     fact: str
     of: FactRef
     to: FactRef | None
+
+
+@dataclass(frozen=True)
+class Commencement:
+    """When announced law comes into force; ``date`` is None until it is known."""
+
+    id: str
+    date: dt.date | None
+    note: str
+    at: Location
+
+
+@dataclass(frozen=True)
+class Term:
+    """A part of an amount: a fixed sum, a percentage of a fact, or a multiple of a fact."""
+
+    fixed: float | None = None
+    percent: float | None = None
+    times: float | None = None
+    of: FactRef | None = None
+
+
+@dataclass(frozen=True)
+class AmountSpec:
+    id: str
+    what: str
+    currency: str
+    terms: tuple[Term, ...]
+    """The amount is the greatest of these."""
+    basis: str
 
 
 @dataclass(frozen=True)
@@ -183,6 +215,8 @@ class Rule:
     in_force_from: dt.date | None
     in_force_until: dt.date | None
     in_force_note: str
+    awaiting: Commencement | None
+    """Law announced but not yet in force: the commencement it waits for (no date yet)."""
     applies_on: FactRef | None
     severity: str
     certainty: str
@@ -210,11 +244,16 @@ class Rule:
         raise KeyError(name)
 
     def in_force_on(self, day: dt.date) -> bool:
+        if self.awaiting is not None:
+            return False
         if self.in_force_from is not None and day < self.in_force_from:
             return False
         return not (self.in_force_until is not None and day > self.in_force_until)
 
     def in_force_text(self) -> str:
+        if self.awaiting is not None:
+            return (f"not yet in force: awaits the commencement {self.awaiting.id!r} "
+                    f"({self.awaiting.note})")
         start = self.in_force_from.isoformat() if self.in_force_from else "always"
         if self.in_force_until is None:
             return f"in force from {start}"
@@ -242,6 +281,9 @@ class RulePack:
 
     rules: tuple[Rule, ...]
     files: tuple[str, ...] = field(default=())
+    reference: tuple[CaseObject, ...] = field(default=())
+    """Rows of the packs' reference tables, as objects of kind ``data``."""
+    commencements: tuple[Commencement, ...] = field(default=())
 
     def get(self, rule_id: str) -> Rule | None:
         for rule in self.rules:
@@ -312,8 +354,14 @@ def load_rules(paths: Iterable[str | Path] | None = None) -> RulePack:
     raise_all(errors)
     loader = _Loader(catalogue(), docs)
     rules = loader.load()
+    reference = loader.tables()
     raise_all(loader.errors)
-    return RulePack(tuple(sorted(rules, key=lambda r: r.id)), tuple(str(f) for f in files))
+    return RulePack(
+        tuple(sorted(rules, key=lambda r: r.id)),
+        tuple(str(f) for f in files),
+        tuple(reference),
+        tuple(sorted(loader.commencements.values(), key=lambda c: c.id)),
+    )
 
 
 class _Loader:
@@ -327,11 +375,12 @@ class _Loader:
         self.errors.append(RuleError(message, doc.where(path), field_name(path), hint))
 
     def load(self) -> list[Rule]:
+        self.collect_commencements()
         self.collect_signatures()
         rules: list[Rule] = []
         seen: dict[str, Location] = {}
         for doc in self.docs:
-            for index, raw in enumerate(doc.data["rules"]):
+            for index, raw in enumerate(doc.data.get("rules", [])):
                 path: PathT = ("rules", index)
                 rule = self.rule(doc, raw, path)
                 if rule is None:
@@ -344,10 +393,37 @@ class _Loader:
                 rules.append(rule)
         return rules
 
+    def collect_commencements(self) -> None:
+        """Commencement dates of law that is announced but may not yet be in force."""
+        self.commencements: dict[str, Commencement] = {}
+        for doc in self.docs:
+            for ident, raw in doc.data.get("commencements", {}).items():
+                here = ("commencements", ident)
+                if ident in self.commencements:
+                    self.error(doc, here, f"the commencement {ident!r} is defined twice")
+                    continue
+                self.commencements[ident] = Commencement(
+                    ident, _date(raw["date"]), " ".join(raw["note"].split()), doc.where(here))
+
+    def tables(self) -> list[CaseObject]:
+        """Reference data rows, one object per name or alias under which a row is listed."""
+        rows: list[CaseObject] = []
+        seen: set[str] = set()
+        for doc in self.docs:
+            for index, table in enumerate(doc.data.get("tables", [])):
+                here: PathT = ("tables", index)
+                if table["id"] in seen:
+                    self.error(doc, (*here, "id"), f"the table {table['id']!r} is defined twice")
+                    continue
+                seen.add(table["id"])
+                for number, row in enumerate(table["rows"]):
+                    rows.extend(_table_row(doc, table, row, (*here, "rows", number)))
+        return rows
+
     def collect_signatures(self) -> None:
         """What each derived fact is about (the kinds of its 'of' and 'to')."""
         for doc in self.docs:
-            for index, raw in enumerate(doc.data["rules"]):
+            for index, raw in enumerate(doc.data.get("rules", [])):
                 derive = raw.get("derive")
                 if not derive:
                     continue
@@ -404,10 +480,7 @@ class _Loader:
         names = {b.name: b for b in bindings}
         when = self.condition(doc, raw["when"], (*path, "when"), names) if "when" in raw else TRUE
         in_force = raw.get("in_force", {})
-        start = _date(in_force.get("from"))
-        until = _date(in_force.get("until"))
-        if start and until and until < start:
-            self.error(doc, (*path, "in_force", "until"), "ends before it starts")
+        start, until, awaiting = self.in_force(doc, in_force, (*path, "in_force"))
         applies_on = self.applies_on(doc, raw, path, names)
         ask = {}
         for key, text in raw.get("ask", {}).items():
@@ -442,6 +515,7 @@ class _Loader:
             in_force_from=start,
             in_force_until=until,
             in_force_note=in_force.get("note", ""),
+            awaiting=awaiting,
             applies_on=applies_on,
             severity=raw.get("severity", "info"),
             certainty=raw.get("certainty", "verified"),
@@ -456,6 +530,28 @@ class _Loader:
             file=doc.path,
             at=doc.where(path),
         )
+
+    def in_force(
+        self, doc: Document, raw: Mapping[str, Any], path: PathT
+    ) -> tuple[dt.date | None, dt.date | None, Commencement | None]:
+        awaiting = None
+        if isinstance(raw.get("from"), dict):
+            ident = raw["from"]["commencement"]
+            commencement = self.commencements.get(ident)
+            if commencement is None:
+                self.error(doc, (*path, "from", "commencement"),
+                           f"no commencement {ident!r} is defined",
+                           f"defined: {', '.join(sorted(self.commencements)) or 'none'}")
+                start = None
+            else:
+                start = commencement.date
+                awaiting = None if start else commencement
+        else:
+            start = _date(raw.get("from"))
+        until = _date(raw.get("until"))
+        if start and until and until < start:
+            self.error(doc, (*path, "until"), "ends before it starts")
+        return start, until, awaiting
 
     def applies_on(
         self, doc: Document, raw: Mapping[str, Any], path: PathT, names: Mapping[str, Binding]
@@ -562,6 +658,11 @@ class _Loader:
                 joins.append(Join("id", hidden, "to"))
                 continue
             spec_other = self.field_spec(other_binding, other_path)
+            this_spec = None if derived else self.cat.field(kind, this_field)
+            if (spec_other is not None and this_spec is not None and spec_other.type == "string"
+                    and this_spec.type == "string"):
+                joins.append(Join(this_field, other, other_path))  # a match on text (names)
+                continue
             if spec_other is None or spec_other.type != "ref":
                 self.error(doc, here, f"{target} is not a reference to a {want or 'case object'}",
                            self.ref_fields_hint(other_binding))
@@ -583,7 +684,7 @@ class _Loader:
         if name == "id":
             return True
         spec = self.cat.field(kind, name)
-        return spec is not None and spec.type == "ref"
+        return spec is not None and spec.type in {"ref", "string"}
 
     def join_target_kind(self, kind: str, derived: bool, name: str) -> str | None:
         if derived:
@@ -816,8 +917,43 @@ class _Loader:
             if start is not None:
                 deadlines.append(DeadlineSpec(item["id"], item["what"], start, unit, amount,
                                               calendar, item.get("basis", "")))
+        amounts = []
+        for index, item in enumerate(raw.get("amounts", [])):
+            here = (*path, "amounts", index)
+            terms_raw = item.get("greater_of") or ([item["value"]] if "value" in item else [])
+            if not terms_raw or ("value" in item and "greater_of" in item):
+                self.error(doc, here, "give exactly one of value / greater_of")
+                continue
+            terms = []
+            for number, term in enumerate(terms_raw):
+                parsed = self.term(doc, term, (*here, "greater_of" if "greater_of" in item
+                                                 else "value", number), names)
+                if parsed is not None:
+                    terms.append(parsed)
+            amounts.append(AmountSpec(item["id"], item["what"], item["currency"], tuple(terms),
+                                      item.get("basis", "")))
         return FindingSpec(raw["title"], " ".join(raw.get("summary", "").split()), tuple(who),
-                           tuple(deadlines))
+                           tuple(deadlines), tuple(amounts))
+
+    def term(
+        self, doc: Document, raw: Mapping[str, Any], path: PathT, names: Mapping[str, Binding]
+    ) -> Term | None:
+        kinds = [k for k in ("fixed", "percent", "times") if k in raw]
+        if len(kinds) != 1 or (kinds[0] == "fixed") == ("of" in raw):
+            self.error(doc, path, "a term is {fixed: N}, {percent: P, of: fact} or "
+                       "{times: K, of: fact}")
+            return None
+        if kinds[0] == "fixed":
+            return Term(fixed=float(raw["fixed"]))
+        ref = self.fact_ref(doc, raw["of"], (*path, "of"), names)
+        if ref is None:
+            return None
+        if self.type_of(ref, names) != "number":
+            self.error(doc, (*path, "of"), f"{ref} is not a number")
+            return None
+        if kinds[0] == "percent":
+            return Term(percent=float(raw["percent"]), of=ref)
+        return Term(times=float(raw["times"]), of=ref)
 
     def date_expr(
         self, doc: Document, raw: Any, path: PathT, names: Mapping[str, Binding]
@@ -848,6 +984,31 @@ class _Loader:
             if name not in names or names[name].hidden:
                 self.error(doc, path, f"the text names {{{name}}}, which is not a binding",
                            f"bindings: {', '.join(b for b in names if not names[b].hidden)}")
+
+
+def _table_row(doc: Document, table: Mapping[str, Any], row: Mapping[str, Any],
+               path: PathT) -> list[CaseObject]:
+    at = doc.where(path)
+    source = (row.get("source") or table["source"])["url"]
+    values: dict[str, Any] = {"table": table["id"], "entry": row["entry"]}
+    for name in ("since", "until"):
+        if name in row:
+            values[name] = _date(row[name])
+    for name in ("country", "activity", "scope"):
+        if name in row:
+            values[name] = str(row[name])
+    keys = []
+    for text in [row["entry"], *row.get("aliases", [])]:
+        key = name_key(str(text))
+        if key and key not in keys:
+            keys.append(key)
+    objects = []
+    for key in keys:
+        facts = {name: Fact(name, value, "confirmed", source, at)
+                 for name, value in {**values, "key": key}.items()}
+        objects.append(CaseObject("data", f"{table['id']}:{key}", str(row["entry"]),
+                                  "confirmed", source, at, facts))
+    return objects
 
 
 def _binding_kinds(raw: Mapping[str, Any], cat: Catalogue) -> dict[str, str]:

@@ -56,6 +56,11 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             for w in finding.who_acts
         ],
         "deadlines": [deadline_dict(d) for d in finding.deadlines],
+        "amounts": [
+            {"id": a.id, "what": a.what, "value": a.value, "currency": a.currency,
+             "basis": a.basis, "complete": a.complete}
+            for a in finding.amounts
+        ],
         "facts": [
             {"path": f.path, "value": f.value, "status": f.status, "at": f.at,
              "source": f.source}

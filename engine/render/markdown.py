@@ -80,6 +80,16 @@ def _finding(finding: Finding) -> list[str]:
             out.append(f"| {_cell(deadline.what)} | {data['date'] or 'unknown'} | "
                        f"{data['status']} | {_cell(deadline.basis)} |")
         out.append("")
+    if finding.amounts:
+        out.append("| at stake | amount | basis |")
+        out.append("|---|---|---|")
+        for amount in finding.amounts:
+            value = (f"{amount.currency} {amount.value:,.0f}" if amount.value is not None
+                     else "unknown")
+            if amount.value is not None and not amount.complete:
+                value = "at least " + value
+            out.append(f"| {_cell(amount.what)} | {value} | {_cell(amount.basis)} |")
+        out.append("")
     if finding.facts:
         out.append("Rests on:")
         out.append("")

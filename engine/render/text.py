@@ -83,6 +83,15 @@ def _finding(finding: Finding) -> list[str]:
             when = data["date"] or "unknown"
             lines.extend(_wrap(f"- {when} ({data['status']}): {deadline.what}. {deadline.basis}",
                                first="    ", indent="      "))
+    if finding.amounts:
+        lines.append("  At stake:")
+        for amount in finding.amounts:
+            value = (f"{amount.currency} {amount.value:,.0f}" if amount.value is not None
+                     else "unknown")
+            if amount.value is not None and not amount.complete:
+                value = "at least " + value
+            lines.extend(_wrap(f"- {value}: {amount.what}. {amount.basis}", first="    ",
+                               indent="      "))
     if finding.facts:
         lines.append("  Rests on:")
         for fact in finding.facts:

@@ -1,0 +1,135 @@
+"""Rule-pack features: reference tables, law awaiting commencement, amounts at stake."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine.cases import case_from_document
+from engine.cli import main
+from engine.evaluate import Engine
+from engine.rules import load_rules
+from engine.yamlio import load_bytes
+
+from .conftest import TODAY
+
+PACK = """
+commencements:
+  future-reform:
+    date: null
+    note: announced in a government response; the regulations are not yet made
+tables:
+  - id: test-list
+    title: A restricted-party list
+    source: {title: The list, url: "https://www.federalregister.gov/test"}
+    rows:
+      - {entry: "Huawei Technologies Co., Ltd.", aliases: [Huawei], country: CN, since: 2019-05-16}
+      - {entry: Other Corp, since: 2020-01-01}
+rules:
+  - id: uk-test.listed
+    title: A party on the test list
+    regime: uk-test
+    provision: Test Act, s.1
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    severity: high
+    match:
+      party: party
+      name: {name: {party: party}}
+      entry: {data: {key: name.key}}
+    when: {entry.table: test-list}
+    finding:
+      title: "{party} is listed"
+      who_acts: [{role: authority, name: A, may: act}]
+      amounts:
+        - id: penalty
+          what: Maximum penalty
+          currency: GBP
+          greater_of: [{fixed: 10000000}, {percent: 5, of: party.turnover.worldwide.gbp}]
+  - id: uk-test.reform
+    title: A rule waiting for its commencement
+    regime: uk-test
+    provision: Test Regulations 2026
+    url: https://www.legislation.gov.uk/test2
+    in_force: {from: {commencement: future-reform}}
+    severity: low
+    match: {party: party}
+    finding:
+      title: "{party}"
+      who_acts: [{role: authority, name: A, may: act}]
+"""
+
+CASE = b"""
+rex: 1
+id: c
+title: C
+sources: [{id: s, title: S}]
+parties:
+  - {id: hw, name: HUAWEI, status: confirmed, source: s,
+     turnover: {worldwide: {amount: 1000000000, currency: GBP}}}
+  - {id: other, name: Someone Else, aliases: [Other Corp.], status: confirmed, source: s}
+  - {id: clean, name: Clean Ltd, status: confirmed, source: s}
+"""
+
+
+def engine(tmp_path: Path) -> Engine:
+    (tmp_path / "pack.yaml").write_text(PACK)
+    return Engine(load_rules([tmp_path]))
+
+
+def test_reference_rows_match_parties_by_folded_name_or_alias(tmp_path: Path) -> None:
+    case = case_from_document(load_bytes(CASE, "c.yaml"))
+    rex = engine(tmp_path)
+    assert rex.statuses(case) == {("uk-test.listed", ("hw", "hw:huawei", "test-list:huawei")):
+                                  "triggered",
+                                  ("uk-test.listed", ("other", "other:othercorp",
+                                                      "test-list:othercorp")): "triggered"}
+    assert rex.statuses(case) == rex.oracle(case)
+
+
+def test_amounts_take_the_greater_term_and_say_when_one_is_unknown(tmp_path: Path) -> None:
+    case = case_from_document(load_bytes(CASE, "c.yaml"))
+    report = engine(tmp_path).report(case, today=TODAY)
+    by_party = {f.on["party"]: f for f in report.findings}
+    (hw,) = by_party["hw"].amounts
+    assert hw.value == 50_000_000 and hw.complete
+    assert "5% of hw.turnover.worldwide.gbp (GBP 1,000,000,000) = GBP 50,000,000" in hw.basis
+    (other,) = by_party["other"].amounts
+    assert other.value == 10_000_000 and not other.complete
+    assert "not known: other.turnover.worldwide.gbp" in other.basis
+    facts = {f.path for f in by_party["hw"].facts}
+    assert "test-list:huawei.table" in facts
+
+
+def test_law_awaiting_commencement_is_not_applied(tmp_path: Path) -> None:
+    case = case_from_document(load_bytes(CASE, "c.yaml"))
+    rex = engine(tmp_path)
+    for as_of in (None, dt.date(2030, 1, 1)):
+        assert not any(rule == "uk-test.reform" for rule, _ in rex.statuses(case, as_of))
+    report = rex.report(case, today=TODAY, show_all=True)
+    reasons = {n.rule: n.reason for n in report.not_applied}
+    assert "awaits the commencement 'future-reform'" in reasons["uk-test.reform"]
+
+
+def test_a_commencement_date_brings_the_law_into_force(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text(PACK.replace("date: null", "date: 2027-01-01"))
+    case = case_from_document(load_bytes(CASE, "c.yaml"))
+    rex = Engine(load_rules([tmp_path]))
+    assert not any(r == "uk-test.reform" for r, _ in rex.statuses(case, dt.date(2026, 12, 31)))
+    assert any(r == "uk-test.reform" for r, _ in rex.statuses(case, dt.date(2027, 1, 1)))
+
+
+def test_rules_list_says_which_rules_await_commencement(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text(PACK)
+    result = CliRunner().invoke(main, ["rules", "list", "--rules", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "not yet in force: awaits the commencement 'future-reform'" in result.output
+
+
+def test_an_unknown_commencement_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text(PACK.replace("{commencement: future-reform}",
+                                                     "{commencement: nope}"))
+    result = CliRunner().invoke(main, ["rules", "list", "--rules", str(tmp_path)])
+    assert result.exit_code == 2 and "no commencement 'nope' is defined" in result.output
