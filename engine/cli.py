@@ -15,20 +15,31 @@ import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from . import __version__
 from .cases import load_case
-from .errors import ErrorList, RexError, flatten
+from .check import BASELINE_SCHEMA, Gate, baseline_of, case_files, run_check
+from .coverage import coverage, percent
+from .coverage import render as render_coverage
+from .diff import diff as compute_diff
+from .errors import ErrorList, Location, RexError, flatten
 from .evaluate import Engine
 from .explain import explain as explain_rule
+from .lint import lint
 from .model import STATUS_RANK
 from .output import write_atomic
 from .render import RENDERERS, render
+from .render import checks as render_checks
 from .render import explain as explain_text
 from .render import fields as render_fields
+from .render import github as render_github
+from .render import junit as render_junit
+from .render import sarif as render_sarif
+from .render.json_report import to_dict
 from .render.rule import render as render_rule
 from .rules import RulePack, load_rules
 
@@ -249,6 +260,193 @@ def rules_show(rule_id: str, rule_paths: tuple[str, ...]) -> int:
         raise RexError(f"no rule {rule_id!r}", hint="rex rules list shows the rules")
     click.echo(render_rule(rule), nl=False)
     return EXIT_OK
+
+
+CHECK_CODES = """\b
+Exit codes:
+  0  every case valid, every expectation met, nothing at or above --fail-on, no drift
+  1  an expectation not met, a finding at or above --fail-on, or drift from the baseline
+  2  a case file could not be read or is invalid (all are listed), or a usage error
+"""
+CHECK_FORMATS = ("text", "md", "json", "sarif", "junit", "github")
+
+
+def _progress() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _gates(values: tuple[str, ...]) -> list[Gate]:
+    gates = []
+    for value in values:
+        try:
+            gates.append(Gate.parse(value))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fail-on") from None
+    return gates
+
+
+@main.command(epilog=CHECK_CODES)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text",
+              show_default=True, help="Output format (sarif, junit and github are for CI).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the output to this file (atomically).")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="[REGIME=]STATUS",
+              help="Fail on findings with this status or a stronger one (triggered, alleged, "
+              "possible), for all regimes or one (uk-nsi=alleged); repeatable.")
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Fail when findings differ from this recorded baseline (exposure drift).")
+@click.option("--update-baseline", is_flag=True,
+              help="Write the current findings to --baseline instead of comparing.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Evaluate in this many processes.")
+@_rules_option
+@_guard
+def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[str, ...],
+          baseline: str | None, update_baseline: bool, jobs: int,
+          rule_paths: tuple[str, ...]) -> int:
+    """Validate and evaluate every case file under PATHS (files or folders), for CI.
+
+    All invalid files are listed; every valid case is compared with its expect block."""
+    if update_baseline and not baseline:
+        raise click.UsageError("--update-baseline needs --baseline FILE")
+    gates = _gates(fail_on)
+    pack = _pack(rule_paths)
+    recorded = None
+    if baseline and not update_baseline:
+        recorded = _read_baseline(baseline)
+    result = run_check(paths, pack=pack, rule_paths=list(rule_paths) or None, gates=gates,
+                       baseline=recorded, jobs=jobs, progress=_progress())
+    if update_baseline and baseline:
+        write_atomic(baseline, json.dumps(baseline_of(result), indent=2, sort_keys=True) + "\n")
+        result.baseline_updated = baseline
+    renderers: dict[str, Callable[[], str]] = {
+        "text": lambda: render_checks.text(result),
+        "md": lambda: render_checks.markdown(result),
+        "json": lambda: render_checks.as_json(result),
+        "sarif": lambda: render_sarif.render(result, pack),
+        "junit": lambda: render_junit.render(result),
+        "github": lambda: render_github.render(result),
+    }
+    text = renderers[fmt]()
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    if fmt != "text" and result.exit_code == 2:
+        for item in result.results:
+            for problem in item.problems:
+                click.echo(f"rex: error: {problem.one_line()}", err=True)
+    return result.exit_code
+
+
+def _read_baseline(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RexError("the baseline file does not exist", hint="create it with "
+                       "--update-baseline") from None
+    except (OSError, ValueError) as exc:
+        raise RexError(f"the baseline is not readable JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("baseline_schema") != BASELINE_SCHEMA:
+        raise RexError("the file is not a rex baseline (baseline_schema 1)")
+    return data
+
+
+@main.command(epilog=CHECK_CODES)
+@click.argument("old", type=click.Path(exists=True))
+@click.argument("new", type=click.Path(exists=True))
+@click.option("--cases", "case_paths", multiple=True, type=click.Path(exists=True),
+              help="With two rule folders: the cases to evaluate with each.")
+@click.option("--as-of", callback=_date, metavar="DATE")
+@_guard
+def diff(old: str, new: str, case_paths: tuple[str, ...], as_of: dt.date | None) -> int:
+    """What changed between two JSON reports, or between two rule folders over the same
+    cases (--cases), finding by finding. Exits 1 when something changed."""
+    if Path(old).is_dir() and Path(new).is_dir():
+        if not case_paths:
+            raise click.UsageError("comparing two rule folders needs --cases")
+        files = [str(p) for p in case_files(case_paths)]
+        loaded = _load_cases(files)
+        before = [to_dict(Engine(load_rules([old])).report(c, as_of=as_of)) for c in loaded]
+        after = [to_dict(Engine(load_rules([new])).report(c, as_of=as_of)) for c in loaded]
+    else:
+        before, after = _read_reports(old), _read_reports(new)
+    changes = compute_diff(before, after)
+    for change in changes:
+        click.echo(change.one_line())
+    if not changes:
+        click.echo("no change")
+    return EXIT_GATE if changes else EXIT_OK
+
+
+def _read_reports(path: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RexError(f"cannot read a JSON report: {exc}", Location(path)) from None
+    reports = data if isinstance(data, list) else [data]
+    if not all(isinstance(r, dict) and "report_schema" in r for r in reports):
+        raise RexError("not a rex JSON report (no report_schema)", Location(path))
+    return reports
+
+
+@rules.command("test", epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=0.0, show_default=True,
+              help="Fail (exit 1) when fewer rules than this percentage have a triggering, a "
+              "non-triggering and a possible case.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True)
+@_rules_option
+@_guard
+def rules_test(paths: tuple[str, ...], min_coverage: float, jobs: int,
+               rule_paths: tuple[str, ...]) -> int:
+    """Run every case that tests rules (default: cases/) and print each rule's coverage."""
+    pack = _pack(rule_paths)
+    targets = list(paths) or [str(Path("cases"))]
+    result = run_check(targets, pack=pack, rule_paths=list(rule_paths) or None, jobs=jobs,
+                       progress=_progress())
+    rows = coverage(pack, result)
+    click.echo(render_coverage(rows), nl=False)
+    failed = [item for item in result.results if item.invalid or item.failed]
+    for item in failed:
+        for line in ([p.one_line() for p in item.problems]
+                     + [str(m) for m in item.mismatches]):
+            click.echo(f"rex: {line}", err=True)
+    if any(item.invalid for item in result.results):
+        return EXIT_ERROR
+    if failed or percent(rows) < min_coverage:
+        return EXIT_GATE
+    return EXIT_OK
+
+
+@rules.command("lint", epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@_guard
+def rules_lint(paths: tuple[str, ...], strict: bool) -> int:
+    """Check rule files for shape and meaning: citations on official domains, conditions that
+    can never hold, overlapping periods in force, questions, unused derived facts.
+
+    Exits 1 when an error (or, with --strict, a warning) is found."""
+    issues = lint(list(paths) or None)
+    for issue in issues:
+        click.echo(issue.one_line())
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = len(issues) - errors
+    click.echo(f"{errors} errors, {warnings} warnings", err=True)
+    return EXIT_GATE if errors or (strict and warnings) else EXIT_OK
 
 
 @main.command(epilog=EXIT_CODES)

@@ -166,6 +166,8 @@ class FactUse:
 class Question:
     path: str
     question: str
+    at: str = ""
+    """Where the object the question is about is stated in the case file."""
 
 
 @dataclass(frozen=True)

@@ -440,7 +440,7 @@ def _add(found: dict[str, Question], path: str, text: str, holder: CaseObject) -
     if path in found:
         return
     name = f'"{holder.name}"' if holder.kind == "event" else holder.name
-    found[path] = Question(path, " ".join(text.replace("{name}", name).split()))
+    found[path] = Question(path, " ".join(text.replace("{name}", name).split()), str(holder.at))
 
 
 # -- deadlines -------------------------------------------------------------------------------

@@ -221,6 +221,8 @@ class Rule:
     severity: str
     certainty: str
     description: str
+    series: str | None
+    """Rules that are successive versions of one provision share a series."""
     bindings: tuple[Binding, ...]
     when: Cond
     ask: Mapping[str, str]
@@ -520,6 +522,7 @@ class _Loader:
             severity=raw.get("severity", "info"),
             certainty=raw.get("certainty", "verified"),
             description=" ".join(str(raw.get("description", "")).split()),
+            series=raw.get("series"),
             bindings=tuple(bindings),
             when=when,
             ask=ask,

@@ -66,7 +66,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
              "source": f.source}
             for f in finding.facts
         ],
-        "questions": [{"path": q.path, "question": q.question} for q in finding.questions],
+        "questions": [{"path": q.path, "question": q.question, "at": q.at}
+                      for q in finding.questions],
         "note": finding.note,
     }
 

@@ -1,0 +1,265 @@
+"""``rex check``: validate and evaluate folders of case files for CI.
+
+Every case file under the given paths is validated (all invalid files are reported, not just
+the first), every valid one is evaluated and compared with its ``expect:`` block through
+``engine.expect.compare``, findings are held against the ``--fail-on`` gates, and, with a
+baseline, the findings are compared with those recorded there (exposure drift).
+
+Exit codes: 0 nothing failed; 1 an expectation not met, a gate tripped or drift; 2 a case file
+could not be read or validated (or an engine failure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cases import load_case
+from .errors import RexError, flatten
+from .evaluate import Engine
+from .expect import Mismatch, compare
+from .model import STATUS_RANK, Expectations, Finding
+from .report import Report
+from .rules import RulePack, load_rules
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An input or engine error, as plain data (it crosses process boundaries)."""
+
+    message: str
+    file: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+    hint: str | None = None
+
+    @classmethod
+    def of(cls, error: RexError, default_file: str) -> Problem:
+        loc = error.location
+        return cls(error.message, loc.file if loc else default_file,
+                   loc.line if loc else None, loc.column if loc else None,
+                   error.field, error.hint)
+
+    def one_line(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        text = f"{where}: " + (f"{self.field}: " if self.field else "") + self.message
+        return text + (f" ({self.hint})" if self.hint else "")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """``--fail-on``: a status, for every regime or for one."""
+
+    status: str
+    regime: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Gate:
+        regime, _, status = text.rpartition("=")
+        if status not in STATUS_RANK:
+            raise ValueError(f"{text!r}: the status must be triggered, alleged or possible")
+        return cls(status, regime or None)
+
+
+def tripped(finding: Finding, gates: Sequence[Gate]) -> bool:
+    """Whether a finding reaches a gate (a gate for its regime overrides a general one)."""
+    own = [g for g in gates if g.regime == finding.regime]
+    applicable = own or [g for g in gates if g.regime is None]
+    return any(STATUS_RANK[finding.status] >= STATUS_RANK[g.status] for g in applicable)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A difference between a case's findings and those recorded in the baseline."""
+
+    case: str
+    change: str
+    """``new``, ``removed`` or ``changed``."""
+    finding: str
+    detail: str
+
+    def one_line(self) -> str:
+        return f"{self.case}: {self.change} {self.finding}" + (f": {self.detail}"
+                                                                if self.detail else "")
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    path: str
+    problems: tuple[Problem, ...] = ()
+    report: Report | None = None
+    mismatches: tuple[Mismatch, ...] = ()
+    gated: tuple[Finding, ...] = ()
+    drift: tuple[Drift, ...] = ()
+    expect: Expectations | None = None
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.mismatches or self.gated or self.drift)
+
+
+@dataclass
+class CheckResult:
+    results: list[CaseResult] = field(default_factory=list)
+    baseline_updated: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if any(r.invalid for r in self.results):
+            return 2
+        if any(r.failed for r in self.results):
+            return 1
+        return 0
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Every ``*.yaml`` / ``*.yml`` file under the given files and folders, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        root = Path(path)
+        if root.is_dir():
+            found.extend(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"}
+                         and p.is_file())
+        else:
+            found.append(root)
+    return sorted(set(found))
+
+
+def evaluate_file(engine: Engine, path: Path, today: dt.date) -> CaseResult:
+    """Load, evaluate and compare one case file (no gates or baseline yet)."""
+    try:
+        case = load_case(path)
+    except RexError as exc:
+        return CaseResult(str(path), tuple(Problem.of(e, str(path)) for e in flatten(exc)))
+    as_of = case.expect.as_of if case.expect else None
+    try:
+        report = engine.report(case, as_of=as_of, today=as_of or today)
+    except RexError as exc:
+        return CaseResult(str(path), tuple(Problem.of(e, str(path)) for e in flatten(exc)))
+    mismatches = tuple(compare(report, case.expect)) if case.expect else ()
+    return CaseResult(str(path), report=report, mismatches=mismatches, expect=case.expect)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(rule_paths: Sequence[str] | None, today: dt.date) -> None:
+    _WORKER["engine"] = Engine(load_rules(list(rule_paths) if rule_paths else None))
+    _WORKER["today"] = today
+
+
+def _work(path: str) -> CaseResult:
+    return evaluate_file(_WORKER["engine"], Path(path), _WORKER["today"])
+
+
+def run_check(
+    paths: Sequence[str | Path],
+    *,
+    pack: RulePack,
+    rule_paths: Sequence[str] | None = None,
+    gates: Sequence[Gate] = (),
+    baseline: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckResult:
+    """Check every case file under ``paths``; results come back in path order."""
+    day = today or dt.date.today()
+    files = case_files(paths)
+    results: list[CaseResult] = []
+    if jobs > 1 and len(files) > 1:
+        context = multiprocessing.get_context("spawn")  # a fresh process: its own engine
+        with context.Pool(jobs, initializer=_init_worker,
+                          initargs=(list(rule_paths) if rule_paths else None, day)) as pool:
+            for index, result in enumerate(pool.imap(_work, [str(f) for f in files],
+                                                     chunksize=4), 1):
+                results.append(result)
+                if progress:
+                    progress(index, len(files))
+    else:
+        engine = Engine(pack)
+        for index, path in enumerate(files, 1):
+            results.append(evaluate_file(engine, path, day))
+            if progress:
+                progress(index, len(files))
+    finished = []
+    for result in results:
+        if result.report is None:
+            finished.append(result)
+            continue
+        gated = tuple(f for f in result.report.findings if tripped(f, gates))
+        drift = tuple(compare_baseline(result, baseline)) if baseline is not None else ()
+        finished.append(CaseResult(result.path, result.problems, result.report,
+                                   result.mismatches, gated, drift, result.expect))
+    return CheckResult(finished)
+
+
+# -- baselines -------------------------------------------------------------------------------
+
+BASELINE_SCHEMA = 1
+
+
+def finding_key(finding: Finding) -> str:
+    on = ",".join(f"{k}={v}" for k, v in sorted(finding.on.items()))
+    return f"{finding.rule}[{on}]"
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    """What a baseline remembers of a finding: status, deadlines and who acts."""
+    return {
+        "status": finding.status,
+        "deadlines": {d.id: (d.date.isoformat() if d.date else None) for d in finding.deadlines},
+        "who_acts": sorted({who.name for who in finding.who_acts}),
+    }
+
+
+def baseline_of(result: CheckResult, root: Path | None = None) -> dict[str, Any]:
+    cases: dict[str, Any] = {}
+    for item in result.results:
+        if item.report is None:
+            continue
+        cases[_case_name(item.path, root)] = {
+            finding_key(f): finding_record(f) for f in item.report.findings
+        }
+    return {"baseline_schema": BASELINE_SCHEMA, "cases": dict(sorted(cases.items()))}
+
+
+def _case_name(path: str, root: Path | None) -> str:
+    target = Path(path)
+    try:
+        return target.resolve().relative_to((root or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        return target.as_posix()
+
+
+def compare_baseline(result: CaseResult, baseline: Mapping[str, Any]) -> list[Drift]:
+    """How a case's findings differ from the baseline's record of it."""
+    assert result.report is not None
+    name = _case_name(result.path, None)
+    recorded: Mapping[str, Any] = baseline.get("cases", {}).get(name, {})
+    current = {finding_key(f): finding_record(f) for f in result.report.findings}
+    drift: list[Drift] = []
+    for key in sorted(set(recorded) | set(current)):
+        old, new = recorded.get(key), current.get(key)
+        if old is None:
+            drift.append(Drift(name, "new", key, f"status {new['status']}" if new else ""))
+        elif new is None:
+            drift.append(Drift(name, "removed", key, f"was {old['status']}"))
+        elif old != new:
+            changes = []
+            for part in ("status", "deadlines", "who_acts"):
+                if old.get(part) != new.get(part):
+                    changes.append(f"{part} {old.get(part)} -> {new.get(part)}")
+            drift.append(Drift(name, "changed", key, "; ".join(changes)))
+    return drift

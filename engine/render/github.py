@@ -1,0 +1,46 @@
+"""``rex check --format github``: GitHub Actions workflow commands that annotate lines."""
+
+from __future__ import annotations
+
+from ..check import CheckResult
+from .sarif import decisive
+
+COMMAND = {"triggered": "error", "alleged": "warning", "possible": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(kind: str, at: str, title: str, message: str) -> str:
+    parts = at.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        where = f"file={_prop(parts[0])},line={parts[1]},col={parts[2]}"
+    else:
+        where = f"file={_prop(at)}"
+    return f"::{kind} {where},title={_prop(title)}::{_data(message)}"
+
+
+def render(result: CheckResult) -> str:
+    lines = []
+    for item in result.results:
+        for problem in item.problems:
+            at = f"{problem.file}:{problem.line or 1}:{problem.column or 1}"
+            lines.append(_annotation("error", at, "rex: invalid case file", problem.message))
+        if item.report is None:
+            continue
+        for finding in item.report.findings:
+            message = f"{finding.title} ({finding.status}). {finding.provision}: {finding.url}"
+            lines.append(_annotation(COMMAND[finding.status], decisive(finding, item.path),
+                                     f"rex {finding.rule}", message))
+        for mismatch in item.mismatches:
+            at = str(mismatch.at) if mismatch.at else item.path
+            lines.append(_annotation("error", at, "rex: unmet expectation", mismatch.message))
+        for drift in item.drift:
+            lines.append(_annotation("error", f"{item.path}:1:1", "rex: exposure drift",
+                                     drift.one_line()))
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,257 @@
+"""rex check, rex diff, rex rules test and rex rules lint, driven through the CLI over folders
+with a broken file, a drifted case and an unmet expectation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+from .conftest import CASES, SHARED
+
+NSI = CASES / "rule-tests" / "uk-nsi"
+SARIF_SCHEMA = SHARED / "data" / "sarif-schema-2.1.0.json"
+
+
+def run(*args: str) -> tuple[int, str]:
+    """Exit code and standard output (errors go to standard error)."""
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Two good cases, one unmet expectation, one invalid file, in nested folders."""
+    root = tmp_path / "cases"
+    (root / "deals").mkdir(parents=True)
+    shutil.copy(NSI / "s8-shares-cross-25.yaml", root / "deals" / "good.yaml")
+    shutil.copy(NSI / "s8-shares-25-exactly.yaml", root / "exact.yaml")
+    unmet = (NSI / "s8-shares-25-01.yaml").read_text().replace(
+        "status: triggered", "status: alleged")
+    (root / "deals" / "unmet.yaml").write_text(unmet)
+    (root / "broken.yaml").write_text("rex: 1\nid: broken\ntitle: [unclosed\n")
+    return root
+
+
+def test_check_lists_every_invalid_file_and_exits_2(folder: Path) -> None:
+    (folder / "second-broken.yaml").write_text("rex: 2\n")
+    code, output = run("check", str(folder))
+    assert code == 2
+    assert "INVALID" in output and "broken.yaml:4" in output
+    assert "second-broken.yaml" in output
+    assert "FAIL" in output and "unmet.yaml" in output
+
+
+def test_check_fails_on_an_unmet_expectation(folder: Path) -> None:
+    (folder / "broken.yaml").unlink()
+    code, output = run("check", str(folder))
+    assert code == 1
+    assert "expected alleged, the report says triggered" in output
+    code, output = run("check", str(folder / "deals" / "good.yaml"), str(folder / "exact.yaml"))
+    assert code == 0 and "0 unmet expectations" in output
+
+
+@pytest.mark.parametrize("gate, code", [("triggered", 1), ("uk-nsi=triggered", 1),
+                                        ("us-export=triggered", 0), ("possible", 1)])
+def test_fail_on_gates(folder: Path, gate: str, code: int) -> None:
+    good = str(folder / "deals" / "good.yaml")
+    exit_code, output = run("check", good, "--fail-on", gate)
+    assert exit_code == code, output
+
+
+def test_a_bad_gate_is_a_usage_error(folder: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(folder), "--fail-on", "sure"])
+    assert result.exit_code == 2 and "triggered, alleged or possible" in result.stderr
+
+
+def test_baseline_records_and_then_catches_drift(folder: Path, tmp_path: Path) -> None:
+    good = folder / "deals" / "good.yaml"
+    baseline = tmp_path / "baseline.json"
+    code, _ = run("check", str(good), "--baseline", str(baseline), "--update-baseline")
+    assert code == 0
+    recorded = json.loads(baseline.read_text())
+    assert recorded["baseline_schema"] == 1
+    code, output = run("check", str(good), "--baseline", str(baseline))
+    assert code == 0 and "0 changes from the baseline" in output
+    good.write_text(good.read_text().replace("shares: {before: 20, after: 30}",
+                                             "shares: {before: 20, after: 25}\n"
+                                             "    votes: {before: 20, after: 25}\n"
+                                             "    resolution_rights: false")
+                    .replace("  findings:", "  absent: []\n  findings: []\n  old:", 1)
+                    .split("expect:")[0])
+    code, output = run("check", str(good), "--baseline", str(baseline))
+    assert code == 1
+    assert "drift: removed uk-nsi.s8-entity-control" in output
+
+
+def test_sarif_validates_against_the_oasis_schema(folder: Path) -> None:
+    if not SARIF_SCHEMA.exists():
+        pytest.skip(f"the SARIF 2.1.0 schema is not at {SARIF_SCHEMA}")
+    code, output = run("check", str(folder), "--format", "sarif")
+    assert code == 2
+    log = json.loads(output)
+    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
+    run_ = log["runs"][0]
+    rules = {rule["id"]: rule for rule in run_["tool"]["driver"]["rules"]}
+    assert rules["uk-nsi.s8-entity-control"]["helpUri"].startswith(
+        "https://www.legislation.gov.uk/")
+    ids = [result["ruleId"] for result in run_["results"]]
+    assert "rex/invalid-case-file" in ids and "rex/unmet-expectation" in ids
+    finding = next(r for r in run_["results"] if r["ruleId"] == "uk-nsi.s8-entity-control")
+    region = finding["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] > 1
+    assert finding["level"] in {"error", "warning", "note"}
+
+
+def test_junit_has_one_test_case_per_case_file(folder: Path) -> None:
+    code, output = run("check", str(folder), "--format", "junit")
+    assert code == 2
+    suites = ET.fromstring(output.split("\n", 1)[1])
+    cases = suites.findall(".//testcase")
+    assert len(cases) == 4
+    assert suites.get("errors") == "1" and suites.get("failures") == "1"
+    assert any(c.find("failure") is not None for c in cases)
+    assert any(c.find("error") is not None for c in cases)
+
+
+def test_github_annotations_point_at_lines(folder: Path) -> None:
+    code, output = run("check", str(folder), "--format", "github")
+    assert code == 2
+    lines = output.strip().splitlines()
+    assert any(line.startswith("::error file=") and "broken.yaml,line=4" in line
+               for line in lines)
+    assert any(line.startswith("::error file=") and "rex%3A unmet expectation" in line
+               for line in lines)
+    assert any(line.startswith("::error ") and "uk-nsi.s8-entity-control" in line
+               for line in lines)
+
+
+def test_json_and_markdown_formats(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "check.json"
+    code, _ = run("check", str(folder), "--format", "json", "--output", str(out))
+    assert code == 2
+    data = json.loads(out.read_text())
+    assert data["summary"]["files"] == 4 and data["summary"]["invalid"] == 1
+    code, output = run("check", str(folder), "--format", "md")
+    assert code == 2 and output.startswith("# rex check") and "| invalid |" in output
+
+
+def test_parallel_check_gives_the_same_results(folder: Path) -> None:
+    (folder / "broken.yaml").unlink()
+    serial = run("check", str(folder), "--format", "json")
+    parallel = run("check", str(folder), "--format", "json", "-j", "2")
+    assert serial == parallel
+
+
+def test_diff_between_two_reports(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    run("report", str(NSI / "s8-shares-cross-25.yaml"), "--format", "json", "--output", str(old))
+    data: Any = json.loads(old.read_text())
+    data["findings"][0]["status"] = "possible"
+    data["findings"].pop()
+    new.write_text(json.dumps(data))
+    code, output = run("diff", str(old), str(new))
+    assert code == 1
+    assert "changed" in output and "status triggered -> possible" in output
+    assert "removed" in output
+    code, output = run("diff", str(old), str(old))
+    assert code == 0 and "no change" in output
+
+
+RULE = """
+rules:
+  - id: uk-test.big-stake
+    title: A stake above a threshold
+    regime: uk-test
+    provision: Test Act, s.1
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    severity: low
+    description: A test rule.
+    match: {event: event}
+    when: {event.shares.after: {gt: THRESHOLD}}
+    finding:
+      title: "{event}"
+      who_acts: [{role: authority, name: A, may: act}]
+"""
+
+
+def test_diff_between_two_rule_folders(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    (old / "r.yaml").write_text(RULE.replace("THRESHOLD", "25"))
+    (new / "r.yaml").write_text(RULE.replace("THRESHOLD", "50"))
+    code, output = run("diff", str(old), str(new), "--cases", str(NSI / "s8-shares-cross-25.yaml"))
+    assert code == 1 and "removed uk-test.big-stake[event=deal]" in output
+    code, output = run("diff", str(old), str(old), "--cases", str(NSI / "s8-shares-cross-25.yaml"))
+    assert code == 0
+
+
+def test_rules_test_reports_coverage_and_gates_on_it() -> None:
+    code, output = run("rules", "test", str(NSI))
+    assert "uk-nsi.s8-entity-control" in output and "coverage:" in output
+    assert code == 0
+    code, _ = run("rules", "test", str(NSI), "--min-coverage", "100")
+    assert code == 1
+
+
+def test_rules_lint_is_clean_on_the_shipped_packs() -> None:
+    code, output = run("rules", "lint")
+    assert code == 0, output
+
+
+def test_rules_lint_finds_problems_of_meaning(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("""
+rules:
+  - id: uk-test.contradiction
+    title: T
+    regime: uk-test
+    provision: Test
+    url: https://example.com/law
+    in_force: {from: 2020-01-01}
+    severity: low
+    series: uk-test.series
+    match: {party: party}
+    when: {party.country: GB, all: []}
+    finding: {title: T, who_acts: [{role: authority, name: A, may: act}]}
+""".replace("    when: {party.country: GB, all: []}", """    when:
+      all:
+        - {party.country: GB}
+        - {party.country: US}"""))
+    (tmp_path / "second.yaml").write_text("""
+rules:
+  - id: uk-test.second
+    title: T
+    regime: uk-test
+    provision: Test
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2019-01-01, until: 2021-01-01}
+    severity: low
+    series: uk-test.series
+    description: A test rule.
+    match: {party: party}
+    ask: {party.type: Unused question?}
+    finding: {title: T, who_acts: [{role: authority, name: A, may: act}]}
+""")
+    code, output = run("rules", "lint", str(tmp_path))
+    assert code == 1
+    assert "[official-url]" in output
+    assert "[never-holds]" in output
+    assert "[overlapping-periods]" in output
+    assert "[unused-ask]" in output
+    assert "[description]" in output
+
+
+def test_rules_lint_reports_files_that_do_not_load(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("rules: [{id: x}]\n")
+    code, output = run("rules", "lint", str(tmp_path))
+    assert code == 1 and "[load]" in output
