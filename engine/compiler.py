@@ -28,8 +28,8 @@ overflow (``alpha_stack_bound``).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -64,6 +64,7 @@ EMPTY_LIST_MARK = ""
 """Stands for an empty list in a fact (no list item a case can state is empty text)."""
 
 
+@functools.cache
 def fkey(path: str) -> str:
     """The durable_rules property of a fact path (``dates.completed`` -> ``dates__completed``)."""
     if path == "id":
@@ -125,11 +126,16 @@ def object_facts(obj: CaseObject) -> list[dict[str, Any]]:
             "k": obj.id,
         }
         for path, known in obj.facts.items():
-            value = known.value_in(world)
+            value = known.value if world == "a" or known.status == "confirmed" \
+                else known.confirmed_value
             if value is None:
                 continue
             spec = specs[path]
-            fact[fkey(path)] = encode_value(value, spec.type, spec.scale)
+            kind = spec.type
+            if kind in {"string", "ref", "bool"}:
+                fact[fkey(path)] = value
+            else:
+                fact[fkey(path)] = encode_value(value, kind, spec.scale)
         if len(fact) > MAX_FACT_PROPERTIES:
             raise EngineError(
                 f"{obj.kind} {obj.id!r} has {len(fact)} facts; the rule engine takes at most "
@@ -174,6 +180,8 @@ class CompiledRule:
     derive: tuple[str, tuple[str, str], tuple[str, str] | None] | None = None
     """For a derivation: the fact's name and where its ``of`` and ``to`` come from
     (binding, property)."""
+    reports: bool = True
+    """Whether a match is a finding (false for rules that only derive a fact)."""
 
 
 @dataclass(frozen=True)
@@ -184,10 +192,14 @@ class Chunk:
     rules: tuple[CompiledRule, ...]
     kinds: frozenset[str]
     stack_bound: int
+    observes: frozenset[tuple[str, str]] = frozenset()
+    """The (fact kind, world) pairs some pattern of the ruleset tests: only such facts are
+    asserted into it."""
 
     def definition(self) -> dict[str, Any]:
-        """A fresh copy (durable_rules mutates what it is given)."""
-        return {rule.name: copy.deepcopy(rule.definition) for rule in self.rules}
+        """A copy to register: durable_rules takes ``run`` out of each rule it is given
+        (pitfall 18) and changes nothing deeper, so the rules are copied one level deep."""
+        return {rule.name: dict(rule.definition) for rule in self.rules}
 
 
 @dataclass(frozen=True)
@@ -227,10 +239,12 @@ def compile_pack(pack: RulePack, as_of: dt.date | None = None) -> Program:
     chunks = pack_chunks(groups)
     compiled = {c.name: c for group in groups for c in group}
     digest = hashlib.sha256(
-        json.dumps([c.definition() for c in chunks], sort_keys=True).encode()
+        json.dumps([[(r.name, r.definition) for r in c.rules] for c in chunks],
+                   sort_keys=True).encode()
     ).hexdigest()[:12]
     named = tuple(
-        Chunk(f"rex-{digest}-{index}", chunk.rules, chunk.kinds, chunk.stack_bound)
+        Chunk(f"rex-{digest}-{index}", chunk.rules, chunk.kinds, chunk.stack_bound,
+              chunk.observes)
         for index, chunk in enumerate(chunks)
     )
     return Program(pack, as_of, tuple(applied), skipped, named, compiled, digest)
@@ -268,7 +282,8 @@ def compile_rule(rule: Rule, as_of: dt.date | None) -> list[CompiledRule]:
                 kinds = frozenset(next(iter(p.values()))["$and"][0]["ft"]
                                   for p in definition["all"])
                 out.append(CompiledRule(name, rule.id, variant, bound, unbound, definition, kinds,
-                                        _derive_plan(rule) if derives else None))
+                                        _derive_plan(rule) if derives else None,
+                                        rule.finding is not None))
     return out
 
 
@@ -523,9 +538,10 @@ def _test(leaf: Leaf, here: str, var: Mapping[str, str], order: Mapping[str, int
         tests = [{"$neq": {key: v}} for v in values]
         return tests[0] if len(tests) == 1 else {"$and": tests}
     if op in {"contains", "contains_any"}:
+        # one $iany per value: an $iany over an $or reads an unset node (pitfall 27)
         items = [leaf.value] if op == "contains" else list(leaf.value)
-        inner = [{"$i": v} for v in items]
-        return {"$iany": {key: inner[0] if len(inner) == 1 else {"$or": inner}}}
+        tests = [{"$iany": {key: {"$i": v}}} for v in items]
+        return tests[0] if len(tests) == 1 else {"$or": tests}
     if op in {"not_contains", "contains_none"}:
         items = [leaf.value] if op == "not_contains" else list(leaf.value)
         inner = [{"$neq": {"$i": v}} for v in items]
@@ -582,49 +598,122 @@ def _expressions(test: Any) -> int:
 def pack_chunks(groups: list[list[CompiledRule]]) -> list[Chunk]:
     """Pack compiled rules into as few rulesets as the alpha-network stack allows.
 
-    Rules are taken in order, so the alternatives of one rex rule usually share a ruleset;
-    they may be split across rulesets, since each alternative is a rule of its own."""
+    Rules are taken variant by variant (confirmed, alleged, possible), so that the facts of each
+    world reach as few rulesets as possible; the alternatives of one rex rule may be split
+    across rulesets, since each alternative is a rule of its own. The network of the ruleset
+    being filled is grown one rule at a time (and the rule taken out again if it does not fit),
+    so packing costs one network walk per rule."""
     chunks: list[Chunk] = []
     current: list[CompiledRule] = []
-    for compiled in (rule for group in groups for rule in group):
-        candidate = [*current, compiled]
-        bound = alpha_stack_bound(r.definition for r in candidate)
-        if current and (bound > STACK_BUDGET or len(candidate) > MAX_RULES_PER_RULESET):
-            chunks.append(_chunk(current))
+    network = _Network()
+    ordered = [rule for variant in VARIANTS for group in groups for rule in group
+               if rule.variant == variant]
+    for compiled in ordered:
+        added = network.add(compiled.definition)
+        if current and (network.height() > STACK_BUDGET
+                        or len(current) + 1 > MAX_RULES_PER_RULESET):
+            network.remove(added)
+            chunks.append(_chunk(current, network.height()))
+            network = _Network()
+            network.add(compiled.definition)
             current = [compiled]
         else:
-            current = candidate
-        if alpha_stack_bound([compiled.definition]) > STACK_BUDGET:
+            current.append(compiled)
+        if len(current) == 1 and network.height() > STACK_BUDGET:
             raise RuleError(
                 f"an alternative of the rule {compiled.rule} alone needs more of the rule "
                 f"engine's alpha-network stack than the {STACK_BUDGET} entries rex allows",
                 hint="split the rule or simplify its condition",
             )
     if current:
-        chunks.append(_chunk(current))
+        chunks.append(_chunk(current, network.height()))
     return chunks
 
 
-def _chunk(rules: list[CompiledRule]) -> Chunk:
+def _chunk(rules: list[CompiledRule], stack_bound: int) -> Chunk:
     kinds = frozenset(itertools.chain.from_iterable(r.kinds for r in rules))
-    return Chunk("", tuple(rules), kinds, alpha_stack_bound(r.definition for r in rules))
+    observes = frozenset(
+        (pattern_tests[0]["ft"], pattern_tests[1]["w"])
+        for rule in rules
+        for pattern in rule.definition["all"]
+        for pattern_tests in [next(iter(pattern.values()))["$and"]]
+    )
+    return Chunk("", tuple(rules), kinds, stack_bound, observes)
 
 
 class _Node:
-    __slots__ = ("children", "key")
+    """A node of the alpha network as rete.c builds it."""
 
-    def __init__(self, key: Any = None) -> None:
-        self.key = key
+    __slots__ = ("children", "index", "kind", "parents", "prop", "value")
+
+    def __init__(self, kind: str = "other", prop: str | None = None, value: Any = None) -> None:
+        self.kind = kind
+        """``eq``, ``nex`` (pushed when the property is absent), ``forward`` (the join of an
+        ``$or``: always pushed) or ``other``."""
+        self.prop = prop
+        self.value = value
         self.children: list[_Node] = []
+        self.parents: list[_Node] = []
+        self.index: dict[Any, _Node] = {}
+        """The children that a later test with the same key shares."""
 
-    def find(self, key: Any) -> _Node:
-        if key is not None:
-            for child in self.children:
-                if child.key == key:
-                    return child
-        node = _Node(key)
-        self.children.append(node)
-        return node
+
+_Added = list[tuple["_Node", "_Node", Any]]
+
+
+class _Network:
+    """The alpha network of one ruleset, grown (and shrunk) one rule at a time."""
+
+    def __init__(self) -> None:
+        self.root = _Node(kind="root")
+        self._heights: dict[int, int] = {}
+        """Heights already computed; a change below a node forgets its height."""
+
+    def add(self, definition: Mapping[str, Any]) -> _Added:
+        """Add a rule's tests; returns what was added, for :meth:`remove`."""
+        added: _Added = []
+        for pattern in definition["all"]:
+            (test,) = pattern.values()
+            _build(self.root, test, added)
+        self._forget(parent for parent, _, _ in added)
+        return added
+
+    def remove(self, added: _Added) -> None:
+        for parent, child, key in reversed(added):
+            popped = parent.children.pop()
+            assert popped is child and child.parents[-1] is parent
+            child.parents.pop()
+            if key is not None:
+                del parent.index[key]
+        self._forget(parent for parent, _, _ in added)
+
+    def _forget(self, changed: Iterable[_Node]) -> None:
+        stack = list(changed)
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            self._heights.pop(id(node), None)
+            stack.extend(node.parents)
+
+    def height(self) -> int:
+        """An upper bound on the stack entries one fact can need (see alpha_stack_bound)."""
+        memo = self._heights
+
+        def height(node: _Node) -> int:
+            known = memo.get(id(node))
+            if known is not None:
+                return known
+            value = 0
+            if node.children:
+                pushed = _pushable(node.children)
+                value = max(pushed, pushed - 1 + max(height(child) for child in node.children))
+            memo[id(node)] = value
+            return value
+
+        return height(self.root)
 
 
 def alpha_stack_bound(definitions: Iterable[Mapping[str, Any]]) -> int:
@@ -632,53 +721,99 @@ def alpha_stack_bound(definitions: Iterable[Mapping[str, Any]]) -> int:
 
     It rebuilds the alpha network as rete.c does (tests shared when the parent, property,
     operator and value agree; ``$or`` joins its branches in a new forward node; array and join
-    tests never shared) and takes, for each node, ``max(n, n - 1 + the deepest child)`` where
-    ``n`` is its number of children: every child may be pushed before the first is visited.
+    tests never shared). When a node is visited, every child that matches the fact is pushed
+    before any is visited: at most one equality test per property and value (a fact has one
+    value), every other test on a property that is present, or the absence tests of one that
+    is not, and every forward node. A node's height is then ``max(k, k - 1 + the highest
+    child)``, ``k`` being that number.
     """
-    root = _Node()
+    network = _Network()
     for definition in definitions:
-        for pattern in definition["all"]:
-            (test,) = pattern.values()
-            _build(root, test)
-    memo: dict[int, int] = {}
-
-    def height(node: _Node) -> int:
-        if id(node) in memo:
-            return memo[id(node)]
-        memo[id(node)] = 0
-        n = len(node.children)
-        value = 0
-        if n:
-            value = max(n, n - 1 + max(height(child) for child in node.children))
-        memo[id(node)] = value
-        return value
-
-    return height(root)
+        network.add(definition)
+    return network.height()
 
 
-def _build(parent: _Node, test: Mapping[str, Any]) -> _Node:
+def _pushable(children: list[_Node]) -> int:
+    """The most children of one node that one fact can match at once."""
+    forward = 0
+    by_prop: dict[str | None, list[_Node]] = {}
+    for child in children:
+        if child.kind == "forward":
+            forward += 1
+        else:
+            by_prop.setdefault(child.prop, []).append(child)
+    total = forward
+    for prop, nodes in by_prop.items():
+        if prop is None:
+            total += len(nodes)
+            continue
+        equal: dict[Any, int] = {}
+        others = absent = 0
+        for node in nodes:
+            if node.kind == "eq":
+                same = _same_value(node.value)
+                equal[same] = equal.get(same, 0) + 1
+            elif node.kind == "nex":
+                absent += 1
+            else:
+                others += 1
+        present = (max(equal.values()) if equal else 0) + others
+        total += max(present, absent)
+    return total
+
+
+def _same_value(value: Any) -> Any:
+    """Values durable_rules may find equal: an int and a float of the same number, and a text
+    that reads as that number (pitfall 14: the engine compares such a text as a number), and a
+    boolean and 1 or 0."""
+    if isinstance(value, (bool, int, float)):  # a boolean compares as 1 or 0
+        return ("number", float(value))
+    try:
+        return ("number", float(str(value)))
+    except ValueError:
+        return ("text", str(value))
+
+
+def _build(parent: _Node, test: Mapping[str, Any], added: _Added) -> _Node:
     ((op, body),) = test.items()
     if op == "$and":
         node = parent
         for item in body:
-            node = _build(node, item)
+            node = _build(node, item, added)
         return node
     if op == "$or":
-        forward = _Node()
+        forward = _Node(kind="forward")
         for item in body:
-            end = _build(parent, item)
+            end = _build(parent, item, added)
             end.children.append(forward)
+            forward.parents.append(end)
+            added.append((end, forward, None))
         return forward
     if op in {"$iany", "$iall"}:
-        return parent.find(None)
+        ((prop, _),) = body.items()
+        return _child(parent, None, "other", prop, None, added)
     if op.startswith("$"):
         ((prop, value),) = body.items()
     else:
         prop, value = op, body
         op = "$eq"
     if isinstance(value, dict):
-        return parent.find(None)  # a join or expression: never shared
-    return parent.find((prop, op, type(value).__name__, json.dumps(value)))
+        return _child(parent, None, "other", prop, None, added)  # a join: never shared
+    kind = {"$eq": "eq", "$nex": "nex"}.get(op, "other")
+    same = value if isinstance(value, (str, int, float, bool)) else json.dumps(value)
+    return _child(parent, (prop, op, type(value).__name__, same), kind, prop, value, added)
+
+
+def _child(parent: _Node, key: Any, kind: str, prop: str, value: Any, added: _Added) -> _Node:
+    if key is not None and key in parent.index:
+        return parent.index[key]
+    node = _Node(kind, prop, value)
+    parent.children.append(node)
+    node.parents.append(parent)
+    if key is not None:
+        parent.index[key] = node
+    added.append((parent, node, key))
+    return node
 
 
 def describe_program(program: Program) -> dict[str, Any]:
