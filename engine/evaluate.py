@@ -24,6 +24,9 @@ class Engine:
         self.pack = pack
         self._programs: dict[dt.date | None, Program] = {}
         self._sessions: dict[dt.date | None, Session] = {}
+        self._plan_cache: dict[str, dict[str, tuple[str, int, tuple[int, ...],
+                                                    tuple[int, ...], str]]] = {}
+        self._binding_names: dict[str, list[str]] = {}
 
     def program(self, as_of: dt.date | None = None) -> Program:
         if as_of not in self._programs:
@@ -45,22 +48,49 @@ class Engine:
         """The best match of each finding rule and key, as the rule engine finds them."""
         program = self.program(as_of)
         activations = self.session(as_of).run(encode_case(self.prepare(case)))
-        best: dict[tuple[str, tuple[str, ...]], EngineMatch] = {}
+        plans = self._plans(program)
+        best: dict[tuple[str, tuple[str, ...]], tuple[int, tuple[str, ...], str]] = {}
+        for compiled_name, keys in activations:
+            rule_id, rank, key_at, bound_at, name = plans[compiled_name]
+            key = (rule_id, tuple(keys[i] if i >= 0 else "?" for i in key_at))
+            bound = tuple(keys[i] if i >= 0 else "?" for i in bound_at)
+            known = best.get(key)
+            if known is None or rank > known[0] or (rank == known[0] and bound < known[1]):
+                best[key] = (rank, bound, name)
+        matches = []
+        for key in sorted(best):
+            rank, bound, name = best[key]
+            variant = program.compiled[name].variant
+            names = self._binding_names[key[0]]
+            matches.append(EngineMatch(key[0], STATUS_OF_VARIANT[variant],
+                                       dict(zip(names, bound, strict=True))))
+        return matches
+
+    def _plans(self, program: Program) -> dict[str, tuple[str, int, tuple[int, ...],
+                                                          tuple[int, ...], str]]:
+        """For each compiled rule that reports: where its key and bindings are in an
+        activation's keys (-1 for a binding left unbound)."""
+        cached = self._plan_cache.get(program.fingerprint)
+        if cached is not None:
+            return cached
         rules = {rule.id: rule for rule in program.rules}
-        for activation in activations:
-            compiled = program.compiled[activation.compiled]
+        plans = {}
+        for name, compiled in program.compiled.items():
             rule = rules[compiled.rule]
             if rule.finding is None:
                 continue
-            bound = dict(activation.bound)
-            for name in compiled.unbound:
-                bound[name] = "?"
-            match = EngineMatch(rule.id, STATUS_OF_VARIANT[compiled.variant], bound)
-            key = (rule.id, tuple(bound[name] for name in rule.key))
-            known = best.get(key)
-            if known is None or _better(match, known):
-                best[key] = match
-        return [best[key] for key in sorted(best)]
+            position = {binding: i for i, binding in enumerate(compiled.bindings)}
+            names = sorted(b.name for b in rule.bindings)
+            self._binding_names[rule.id] = names
+            plans[name] = (
+                rule.id,
+                STATUS_RANK[STATUS_OF_VARIANT[compiled.variant]],
+                tuple(position.get(b, -1) for b in rule.key),
+                tuple(position.get(b, -1) for b in names),
+                name,
+            )
+        self._plan_cache[program.fingerprint] = plans
+        return plans
 
     def report(
         self,
@@ -92,11 +122,3 @@ class Engine:
     ) -> dict[tuple[str, tuple[str, ...]], str]:
         """The same mapping computed by the plain-Python evaluator."""
         return oracle_findings(self.program(as_of).rules, self.prepare(case), as_of)
-
-
-def _better(new: EngineMatch, old: EngineMatch) -> bool:
-    if STATUS_RANK[new.status] != STATUS_RANK[old.status]:
-        return STATUS_RANK[new.status] > STATUS_RANK[old.status]
-    return sorted(new.bound.items()) < sorted(old.bound.items())
-
-

@@ -121,6 +121,8 @@ class Evaluator:
         self.cat = catalogue()
         self.conditions = {rule.id: rule.condition(as_of) for rule in self.rules}
         self.derived: dict[str, dict[Derived, list[Support]]] = {w: {} for w in WORLDS}
+        self._field_index: dict[tuple[str, str, str], dict[str, list[CaseObject]]] = {}
+        self._derived_index: dict[tuple[str, str, str], dict[str, list[Derived]]] = {}
         self._fixpoint()
 
     # -- derived facts -----------------------------------------------------------------------
@@ -141,8 +143,15 @@ class Evaluator:
                         supports = self.derived[world].setdefault(fact, [])
                         if not supports:
                             changed = True
+                            self._index_derived(world, fact)
                         if len(supports) < 8 and all(s.assignment != assignment for s in supports):
                             supports.append(Support(rule, dict(assignment)))
+
+    def _index_derived(self, world: str, fact: Derived) -> None:
+        for field_name, value in (("of", fact.of), ("to", fact.to)):
+            if value is not None:
+                self._derived_index.setdefault((world, fact.name, field_name), {}) \
+                    .setdefault(value, []).append(fact)
 
     def _derived_fact(self, rule: Rule, assignment: Assignment, world: str) -> Derived | None:
         assert rule.derive is not None
@@ -222,8 +231,13 @@ class Evaluator:
                 yield UNBOUND
                 return
         if binding.derived:
-            for fact in list(self.derived[world]):
-                if fact.name == binding.kind and self._joins(binding, fact, partial, view):
+            first = binding.joins[0]
+            theirs = self.value_of(partial[first.other], first.other_field, view)
+            if theirs is None:
+                return
+            index = self._derived_index.get((world, binding.kind, first.field), {})
+            for fact in list(index.get(str(theirs), ())):
+                if self._joins(binding, fact, partial, view):
                     yield fact
             return
         for obj in self._pool(binding, partial, view):
@@ -231,15 +245,26 @@ class Evaluator:
                 yield obj
 
     def _pool(self, binding: Binding, partial: Assignment, view: str) -> list[CaseObject]:
-        for join in binding.joins:
-            if join.field == "id":
-                other = partial[join.other]
-                target = self.value_of(other, join.other_field, view)
-                if target is None:
-                    return []
-                obj = self.index.by_id.get((binding.kind, str(target)))
-                return [obj] if obj is not None else []
-        return self.index.by_kind.get(binding.kind, [])
+        """The objects a binding can take: looked up through its first join."""
+        if not binding.joins:
+            return self.index.by_kind.get(binding.kind, [])
+        join = binding.joins[0]
+        target = self.value_of(partial[join.other], join.other_field, view)
+        if target is None:
+            return []
+        if join.field == "id":
+            obj = self.index.by_id.get((binding.kind, str(target)))
+            return [obj] if obj is not None else []
+        key = (binding.kind, join.field, view)
+        index = self._field_index.get(key)
+        if index is None:
+            index = {}
+            for obj in self.index.by_kind.get(binding.kind, []):
+                value = self.value_of(obj, join.field, view)
+                if value is not None and not isinstance(value, tuple):
+                    index.setdefault(str(value), []).append(obj)
+            self._field_index[key] = index
+        return index.get(str(target), [])
 
     def _joins(self, binding: Binding, value: Value, partial: Assignment, view: str) -> bool:
         for join in binding.joins:

@@ -40,7 +40,29 @@ def load_schema(name: str) -> dict[str, Any]:
 def validator(name: str) -> Draft202012Validator:
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    flat = _inline(schema, schema.get("$defs", {}), ())
+    return Draft202012Validator(flat, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _inline(node: Any, defs: dict[str, Any], seen: tuple[str, ...]) -> Any:
+    """The schema with each local ``$ref`` replaced by its definition (the case schema is
+    not recursive): jsonschema validates it in half the time, since it resolves no
+    references. A recursive definition (the rule schema's conditions) keeps its ``$ref``."""
+    if isinstance(node, list):
+        return [_inline(item, defs, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.rsplit("/", 1)[-1]
+        if name in seen:
+            return node
+        target = _inline(defs[name], defs, (*seen, name))
+        merged = dict(target) if isinstance(target, dict) else {}
+        merged.update({k: _inline(v, defs, seen) for k, v in node.items() if k != "$ref"})
+        return merged
+    return {key: (value if key == "$defs" else _inline(value, defs, seen))
+            for key, value in node.items()}
 
 
 def jsonable(value: Any) -> Any:

@@ -7,7 +7,7 @@ paths (docs/durable-rules.md). This module is written so that none of them can b
   core every 0.2 s and could run actions on another thread);
 * rulesets registered once, from deep copies (registration mutates the definition);
 * facts asserted one at a time (a batch with one unobserved fact drops the whole batch), with
-  ``MessageNotHandledException`` expected and caught per fact;
+  an unobserved fact simply not stored (the C result code is read directly);
 * one session id for every case, cleaned by retracting every fact rex asserted; ``delete_state``
   is never called (with joins it kills the process);
 * actions never assert: they record the match, and rex asserts derived facts itself, at the top
@@ -20,16 +20,17 @@ paths (docs/durable-rules.md). This module is written so that none of them can b
 
 from __future__ import annotations
 
+import json
 import threading
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import durable_rules_engine
 from durable import engine as durable_engine
-from durable.engine import MessageNotHandledException, MessageObservedException
 
-from .compiler import Chunk, CompiledRule, Program, derived_fact, fkey
+from .compiler import CompiledRule, Program, derived_fact, fkey
 from .errors import EngineError
 
 MAX_LIVE_FACTS = 20_000
@@ -38,12 +39,9 @@ collisions likely near 46,000; rex stays far below and retries a collision)."""
 _MAX_ID_RETRIES = 8
 
 
-@dataclass(frozen=True)
-class Activation:
-    """A compiled rule that matched: the ids bound to its bindings."""
-
-    compiled: str
-    bound: tuple[tuple[str, str], ...]
+Activation = tuple[str, tuple[str, ...]]
+"""A compiled rule that matched (its name) and the ids bound to its bindings, in the compiled
+rule's binding order."""
 
 
 class _Host(durable_engine.Host):  # type: ignore[misc]
@@ -102,7 +100,7 @@ class Session:
         self._generation = 0
         self._names: dict[str, str] = {}
         self.renewals = 0
-        self.recording: list[tuple[str, dict[str, Any]]] | None = None
+        self.recording: list[tuple[str, str]] | None = None
         """When a list, every fact asserted is appended with its ruleset (for the benchmark
         that feeds the same facts straight into durable_rules)."""
         self._register()
@@ -110,6 +108,7 @@ class Session:
     def _register(self) -> None:
         """Register the program's rulesets (under fresh names after a renewal)."""
         suffix = f"~{self._generation}" if self._generation else ""
+        self._targets: dict[tuple[str, str], list[_Target]] = defaultdict(list)
         for chunk in self.program.chunks:
             name = chunk.name + suffix
             definition = chunk.definition()
@@ -125,6 +124,10 @@ class Session:
                     f"the rule engine could not compile a ruleset ({exc}); rules in it: {rules}"
                 ) from None
             self._names[chunk.name] = name
+            ruleset = self.host.get_ruleset(name)
+            target = _Target(chunk.name, ruleset, ruleset._handle)
+            for pair in sorted(chunk.observes):
+                self._targets[pair].append(target)
 
     def _renew(self) -> None:
         """Leave rulesets whose state durable_rules has locked, and start on fresh copies.
@@ -145,17 +148,24 @@ class Session:
         derived = self._derived
         errors = self._errors
 
+        variables = [(f"x{i}", name) for i, name in names]
+        pattern_names = tuple(var for var, _ in variables)
+        report = rule.reports
+        rule_name = rule.name
+        variant = rule.variant
+
         def action(c: Any) -> None:
             try:
-                matched = {name: getattr(c, f"x{i}")._d for i, name in names}
-                activations.append(
-                    Activation(rule.name, tuple((n, str(matched[n]["k"])) for _, n in names))
-                )
+                message = c._m
+                if report:
+                    activations.append(
+                        (rule_name, tuple([message[var]["k"] for var in pattern_names])))
                 if derive is not None:
+                    matched = {name: message[var] for var, name in variables}
                     fact_name, of, to = derive
                     of_value = str(matched[of[0]][of[1]])
                     to_value = str(matched[to[0]][to[1]]) if to is not None else None
-                    derived.append(derived_fact(fact_name, rule.variant, of_value, to_value))
+                    derived.append(derived_fact(fact_name, variant, of_value, to_value))
             except BaseException as exc:  # an action must never raise into durable_rules
                 errors.append(f"{rule.name}: {exc!r}")
 
@@ -183,16 +193,42 @@ class Session:
         self._activations.clear()
         self._derived.clear()
         self._errors.clear()
-        stored: list[tuple[Any, dict[str, Any]]] = []
-        live: dict[str, int] = {}
+        stored: list[tuple[Any, str]] = []
         seen: set[str] = set()
-        pending = deque(dict(fact) for fact in facts)
+        pending: deque[Mapping[str, Any]] = deque(facts)
+        targets = self._targets
+        assert_fact = durable_rules_engine.assert_fact
+        recording = self.recording
         abandoned = False
         try:
             while pending:
                 fact = pending.popleft()
-                for chunk in self.program.chunks_for(fact["ft"]):
-                    self._assert(chunk, fact, stored, live)
+                text = None
+                for target in targets.get((fact["ft"], fact["w"]), ()):
+                    if text is None:
+                        text = dumps(fact)
+                    if recording is None:
+                        # The common path of _assert, inline: a fact no rule of this ruleset
+                        # tests is not stored and starts nothing.
+                        try:
+                            result = assert_fact(target.handle, text)
+                        except Exception as exc:
+                            raise EngineError(f"the rule engine refused a fact of kind "
+                                              f"{fact['ft']!r}: {exc}") from None
+                        if result[0] == _NOT_HANDLED:
+                            continue
+                        if result[0] == _OK:
+                            stored.append((target.handle, text))
+                            target.live += 1
+                            if target.live > MAX_LIVE_FACTS:
+                                raise EngineError(
+                                    f"the case needs more than {MAX_LIVE_FACTS:,} live facts "
+                                    "in one ruleset; split it into smaller cases")
+                            self._run_actions(target.ruleset, result[1])
+                        else:
+                            self._assert(target, fact, text, stored, retry_first=True)
+                    else:
+                        self._assert(target, fact, text, stored)
                     if self._derived:
                         for new in self._derived:
                             if new["id"] not in seen:
@@ -206,49 +242,70 @@ class Session:
             abandoned = True
             raise
         finally:
+            for group in targets.values():
+                for target in group:
+                    target.live = 0
             if not abandoned:
                 self._retract(stored)
 
     def _assert(
         self,
-        chunk: Chunk,
-        fact: dict[str, Any],
-        stored: list[tuple[Any, dict[str, Any]]],
-        live: dict[str, int],
+        target: _Target,
+        fact: Mapping[str, Any],
+        text: str,
+        stored: list[tuple[Any, str]],
+        retry_first: bool = False,
     ) -> None:
-        ruleset = self.host.get_ruleset(self._names[chunk.name])
-        candidate = fact
+        """Assert one serialised fact through the C core, as durable_rules' own Ruleset does,
+        without its exceptions (and their JSON) for facts a ruleset does not test.
+
+        With ``retry_first`` the fact was just refused as already observed: it is asserted
+        again under another id."""
+        if retry_first:
+            text = dumps(dict(fact, id=f"{fact['id']}#0"))
         for retry in range(_MAX_ID_RETRIES):
             if self.recording is not None:
-                self.recording.append((chunk.name, candidate))
+                self.recording.append((target.chunk, text))
             try:
-                offset = ruleset.assert_fact(candidate)
-            except MessageNotHandledException:
-                return  # no rule in this ruleset tests such a fact: nothing is stored
-            except MessageObservedException:
-                # A new fact whose 32-bit id hash equals a live fact's: give it another id.
-                candidate = dict(fact, id=f"{fact['id']}#{retry + 1}")
-                continue
+                code, offset = durable_rules_engine.assert_fact(target.handle, text)[:2]
             except Exception as exc:
                 raise EngineError(f"the rule engine refused a fact of kind {fact['ft']!r}: "
                                   f"{exc}") from None
-            stored.append((ruleset, candidate))
-            live[chunk.name] = live.get(chunk.name, 0) + 1
-            if live[chunk.name] > MAX_LIVE_FACTS:
+            if code == _NOT_HANDLED:
+                return  # no rule in this ruleset tests such a fact: nothing is stored
+            if code == _OBSERVED:
+                # A new fact whose 32-bit id hash equals a live fact's: give it another id.
+                text = dumps(dict(fact, id=f"{fact['id']}#{retry + 1}"))
+                continue
+            if code != _OK:
+                raise _Abandoned()  # deferred: the state is locked by an unfinished action
+            stored.append((target.handle, text))
+            target.live += 1
+            if target.live > MAX_LIVE_FACTS:
                 raise EngineError(
                     f"the case needs more than {MAX_LIVE_FACTS:,} live facts in one ruleset; "
                     "split it into smaller cases"
                 )
-            self._run_actions(ruleset, offset)
+            self._run_actions(target.ruleset, offset)
             return
         raise EngineError(f"could not give a fact of kind {fact['ft']!r} a unique id in the "
                           "rule engine")
 
     def _run_actions(self, ruleset: Any, offset: Any) -> None:
-        """Run the actions an assert made ready, as Host.assert_fact does, but keep hold of the
-        state so that an abandoned action chain can be released."""
+        """Run the actions an assert made ready, as Ruleset.do_actions does (durable_rules
+        2.0.28, engine.py), and see whether the engine completed them."""
+        try:
+            ready = durable_rules_engine.start_action_for_state(ruleset._handle, offset)
+        except Exception as exc:
+            raise EngineError(f"the rule engine could not start actions: {exc}") from None
+        if not ready:
+            return  # nothing matched: the common case
         outcome: list[tuple[Any, Any]] = []
-        ruleset.do_actions(offset, lambda error, state: outcome.append((error, state)))
+        try:
+            ruleset._flush_actions(json.loads(ready[0]), {"message": json.loads(ready[1])},
+                                   offset, lambda error, state: outcome.append((error, state)))
+        except BaseException as exc:
+            outcome.append((exc, None))
         if not outcome:
             # durable_rules returned without completing the actions (its action timeout reads
             # the wall clock). The state stays locked for 60 s and every action in that time
@@ -262,7 +319,7 @@ class Session:
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"a rule action failed: {str(state['exception'])[:300]}")
 
-    def _drain(self, pending: deque[dict[str, Any]], seen: set[str]) -> None:
+    def _drain(self, pending: deque[Mapping[str, Any]], seen: set[str]) -> None:
         """Run any action the engine still holds (none is expected; see tests)."""
         before = len(self._activations)
         for chunk in self.program.chunks:
@@ -277,12 +334,13 @@ class Session:
                 pending.append(new)
         self._derived.clear()
 
-    def _retract(self, stored: list[tuple[Any, dict[str, Any]]]) -> None:
-        for ruleset, fact in reversed(stored):
+    def _retract(self, stored: list[tuple[Any, str]]) -> None:
+        """Retract every fact the case stored (no rule tests an absence, so a retraction
+        starts no action)."""
+        retract = durable_rules_engine.retract_fact
+        for handle, text in reversed(stored):
             try:
-                ruleset.retract_fact(fact)
-            except MessageNotHandledException:
-                pass
+                retract(handle, text)
             except Exception as exc:  # pragma: no cover - would leave the session dirty
                 raise EngineError(f"the rule engine could not retract a fact: {exc}") from None
 
@@ -290,12 +348,33 @@ class Session:
         """Facts left in the session's rulesets (0 between cases); used by the tests."""
         total = 0
         for chunk in self.program.chunks:
-            total += len(self.host.get_facts(self._names[chunk.name], "0"))
+            try:
+                total += len(self.host.get_facts(self._names[chunk.name], "0"))
+            except Exception as exc:
+                if "309" not in str(exc):  # 309: no fact ever reached this ruleset
+                    raise
         return total
 
 
 class _Abandoned(Exception):
     """durable_rules returned from an assert without completing its actions."""
+
+
+@dataclass
+class _Target:
+    """A registered ruleset: its chunk's name, the durable_rules Ruleset, its C handle, and
+    how many facts of the current case it holds."""
+
+    chunk: str
+    ruleset: Any
+    handle: Any
+    live: int = 0
+
+
+# Result codes of durable_rules_engine.assert_fact (rules.h).
+_OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Facts as durable_rules reads them (compact; the C parser takes any JSON spacing)."""
 
 
 def fact_key(path: str) -> str:
