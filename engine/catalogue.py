@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import EngineError
 from .schema import load_schema
 
 OBJECT_KINDS = ("party", "asset", "event")
@@ -207,14 +208,14 @@ def _walk_property(
 ) -> Iterator[FieldSpec | LinkSpec]:
     ref = _ref_name(prop)
     dotted = ".".join(path)
-    if ref in _SCALARS:
+    if ref is not None and ref.endswith("-fact"):
         scalar = defs[ref]["else"]
         values = _enum_values(defs, scalar)
         question = str(prop.get("x-question", f"What is the {dotted} of {{name}}?"))
         yield FieldSpec(
             kind,
             dotted,
-            _SCALARS[ref],
+            _scalar_type(ref, scalar),
             data_path,
             question.replace("{key}", question_key),
             str(prop.get("description", defs[ref].get("description", ""))),
@@ -258,6 +259,17 @@ def _walk_property(
                 yield from _walk_property(defs, inner, kind, (*path, key), (*data_path, key), key)
             else:
                 yield from _walk(defs, target, kind, (*path, key), (*data_path, key), key)
+
+
+def _scalar_type(ref: str, scalar: Mapping[str, Any]) -> str:
+    """How rules compare a fact: read off its schema, with the few named kinds that differ."""
+    if ref in _SCALARS:
+        return _SCALARS[ref]
+    if scalar.get("type") == "array":
+        return "list"
+    if "enum" in scalar or scalar.get("type") == "string":
+        return "string"
+    raise EngineError(f"internal: the case schema's {ref!r} has no rule type")
 
 
 def _ref_name(prop: Mapping[str, Any]) -> str | None:
