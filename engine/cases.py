@@ -71,7 +71,9 @@ def validate_paths(paths: Iterable[str | Path]) -> dict[str, list[RexError]]:
 class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.data: dict[str, Any] = doc.data
+        # An id or reference written like a date (`by: 2024-01-01`) is read as a date by YAML;
+        # plain dates are kept as their ISO text, which date facts read back as dates.
+        self.data: dict[str, Any] = _dates_as_text(doc.data)
         self.errors: list[RexError] = []
         self.cat = catalogue()
         self.ids: dict[str, str] = {}
@@ -434,6 +436,16 @@ def _display_name(kind: str, raw: Mapping[str, Any]) -> str:
         kind_of = kind_of.get("value")
     label = str(kind_of).replace("-", " ") if kind_of else kind
     return f"the {label} {raw['id']}"
+
+
+def _dates_as_text(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _dates_as_text(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_dates_as_text(item) for item in node]
+    if isinstance(node, dt.date) and not isinstance(node, dt.datetime):
+        return node.isoformat()
+    return node
 
 
 def _to_date(node: Any) -> dt.date:
