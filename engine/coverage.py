@@ -1,6 +1,10 @@
 """``rex rules test``: run the cases that exercise rules, and measure how well each rule is
 covered: a case that triggers it, a case where it does not fire, and a case where it is only
-possible for want of a fact."""
+possible for want of a fact.
+
+A rule resting on an unverified figure or wording never gives more than possible; for it, a
+case whose facts would trigger it (the report says so in ``capped_from``) fills the first
+column."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ class RuleCoverage:
     regime: str
     cases: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
     awaiting: bool = False
+    capped: bool = False
+    """Its findings are capped at possible (certainty: unverified)."""
 
     @property
     def complete(self) -> bool:
@@ -26,7 +32,8 @@ class RuleCoverage:
 
 def coverage(pack: RulePack, result: CheckResult) -> list[RuleCoverage]:
     """Per finding rule, the passing cases that show it triggered, absent and possible."""
-    table = {rule.id: RuleCoverage(rule.id, rule.regime, awaiting=rule.awaiting is not None)
+    table = {rule.id: RuleCoverage(rule.id, rule.regime, awaiting=rule.awaiting is not None,
+                                   capped=rule.certainty == "unverified")
              for rule in pack.findings}
     for item in result.results:
         if item.report is None or item.failed or item.invalid:
@@ -36,7 +43,11 @@ def coverage(pack: RulePack, result: CheckResult) -> list[RuleCoverage]:
             continue
         for wanted in expect.findings:
             entry = table.get(wanted.rule)
-            if entry is not None and wanted.status in ("triggered", "possible"):
+            if entry is not None and wanted.status == "possible" and entry.capped and any(
+                    found.rule == wanted.rule and found.capped_from is not None
+                    for found in item.report.findings):
+                entry.cases["triggered"].append(item.path)
+            elif entry is not None and wanted.status in ("triggered", "possible"):
                 entry.cases[wanted.status].append(item.path)
             elif entry is not None and wanted.status == "alleged":
                 entry.cases["triggered"].append(item.path)
@@ -60,6 +71,8 @@ def render(rows: list[RuleCoverage]) -> str:
             lines.append(f"{row.rule:58} (awaiting commencement: not counted)")
             continue
         marks = ["yes" if row.cases[k] else "NO" for k in KINDS]
+        if row.capped and row.cases["triggered"]:
+            marks[0] = "capped"
         lines.append(f"{row.rule:58} {marks[0]:9}  {marks[1]:6}  {marks[2]}")
     lines.append("")
     complete = sum(1 for r in rows if r.complete and not r.awaiting)

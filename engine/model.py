@@ -188,6 +188,9 @@ class Finding:
     in_force: tuple[str | None, str | None]
     note: str = ""
     amounts: tuple[Amount, ...] = ()
+    capped_from: FindingStatus | None = None
+    """For a rule whose legal basis is unverified: what the facts alone would make the finding
+    (triggered or alleged) before it was capped at possible."""
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,9 @@ def _finding(evaluator: Evaluator, program: Program, match: EngineMatch,
     view = "c" if world == "c" else "a"
     status = match.status
     note = ""
+    capped_from: FindingStatus | None = None
     if rule.certainty == "unverified" and status != "possible":
+        capped_from = status
         note = (f"Capped at possible: the rule rests on a figure or wording not confirmed from a "
                 f"primary source; on the facts it would be {status}.")
         status = "possible"
@@ -224,6 +226,7 @@ def _finding(evaluator: Evaluator, program: Program, match: EngineMatch,
             rule.in_force_until.isoformat() if rule.in_force_until else None,
         ),
         note=note,
+        capped_from=capped_from,
         amounts=amounts,
     )
 

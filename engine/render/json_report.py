@@ -69,6 +69,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "questions": [{"path": q.path, "question": q.question, "at": q.at}
                       for q in finding.questions],
         "note": finding.note,
+        "capped_from": finding.capped_from,
     }
 
 
