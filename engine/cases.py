@@ -339,7 +339,8 @@ class _Builder:
             seen[owner] = count + 1
             ident = f"{owner}>{owned}" + (f"#{count + 1}" if count else "")
             name = f"{self.names[owner]}'s holding in {self.names[owned]}"
-            yield CaseObject("ownership", ident, name, status, source, at, facts)
+            words = {"name": self.names[owned], "owner": self.names[owner]}
+            yield CaseObject("ownership", ident, name, status, source, at, facts, words)
 
     def name_facts(self, raw: Mapping[str, Any], path: PathT) -> Iterator[CaseObject]:
         """One ``name`` object per distinct folded name or alias, for reference tables."""

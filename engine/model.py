@@ -66,6 +66,9 @@ class CaseObject:
     source: str
     at: Location
     facts: Mapping[str, Fact] = field(default_factory=dict)
+    #: Names a question about this object may use besides ``{name}`` (an ownership link's
+    #: ``{owner}``, with ``{name}`` the company held).
+    words: Mapping[str, str] = field(default_factory=dict)
 
     def exists_in(self, world: str) -> bool:
         return world == "a" or self.status == "confirmed"

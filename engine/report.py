@@ -443,7 +443,9 @@ def _add(found: dict[str, Question], path: str, text: str, holder: CaseObject) -
     if path in found:
         return
     name = f'"{holder.name}"' if holder.kind == "event" else holder.name
-    found[path] = Question(path, " ".join(text.replace("{name}", name).split()), str(holder.at))
+    words = {"name": name, **holder.words}
+    text = _TEMPLATE.sub(lambda m: words.get(m.group(1), m.group(0)), text)
+    found[path] = Question(path, " ".join(text.split()), str(holder.at))
 
 
 # -- deadlines -------------------------------------------------------------------------------
@@ -462,8 +464,11 @@ def _deadline(evaluator: Evaluator, spec: DeadlineSpec, assignment: Mapping[str,
     if spec.unit == "hours":
         moment = add_hours(start, spec.amount)
         status = "passed" if moment.date() < reference else "open"
+        when = start.time.isoformat(timespec="minutes") if start.time is not None else \
+            f"{start.date.isoformat()}, no time of day given: counted from 00:00 UTC"
+        alleged = ", alleged" if start.status == "alleged" else ""
         return Deadline(spec.id, spec.what, moment,
-                        f"{period} {start.label} ({_dated(start)}).{basis_law}", status,
+                        f"{period} {start.label} ({when}{alleged}).{basis_law}", status,
                         _fact_status(start.status))
     day = add(start.date, spec.unit, spec.amount, spec.calendar)
     status = "passed" if day < reference else "open"
@@ -552,5 +557,18 @@ def _explain_false(evaluator: Evaluator, rule: Rule, leaf: Leaf,
     actual = evaluator.value_of(holder, leaf.path, "a") if holder is not None else None
     if rule.applies_on is not None and leaf.ref == rule.applies_on and leaf.at == rule.at:
         return (f"not in force on {_plain(actual)} ({rule.in_force_text()})")
-    return f"{_fact_path(holder, leaf.path) if holder is not None else leaf.ref} is " \
-           f"{_plain(actual)!s}, so {leaf} does not hold"
+    if not isinstance(holder, CaseObject):
+        return f"the case has no {leaf.binding} for the test \"{leaf.describe()}\""
+    if actual is None:
+        return f"{_fact_path(holder, leaf.path)} is not stated, so \"{leaf.describe()}\" " \
+               "does not hold"
+    shown = _show_value(_plain(actual))
+    return f"{_fact_path(holder, leaf.path)} is {shown}, so \"{leaf.describe()}\" does not hold"
+
+
+def _show_value(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show_value(v) for v in value) + "]"
+    return str(value)

@@ -116,3 +116,26 @@ parties: [{id: p, name: P, country: GB, status: confirmed, source: s}]
     report = Engine(load_rules([tmp_path])).report(case, today=TODAY)
     (finding,) = report.findings
     assert finding.status == "possible" and "would be triggered" in finding.note
+
+
+def test_a_question_about_a_holding_names_the_holder_and_the_company_held(
+        engine: Engine) -> None:
+    case = load_case(CASES / "rule-tests" / "us-export" / "affiliates-2026-stake-unknown.yaml")
+    report = engine.report(case, today=TODAY)
+    finding = next(f for f in report.findings if f.rule == "us-export.ear-744.11-affiliates-2026")
+    texts = {q.path: q.question for q in finding.questions}
+    assert texts["listed>investee.shares_pct"] == \
+        "What percentage of the shares of Investee Ltd does Listed Parent Co hold?"
+    assert not any("{" in text for text in texts.values())
+
+
+def test_rules_that_did_not_apply_say_why_in_words(engine: Engine) -> None:
+    case = load_case(CASES / "anthropic-alibaba-2026.yaml")
+    report = engine.report(case, today=TODAY, show_all=True)
+    reasons = {item.rule: item.reason for item in report.not_applied}
+    assert "model-access.controller is not stated, so \"event.controller is stated\" does not " \
+        "hold" in reasons["uk-gdpr.art33-notify-ico"]
+    assert "is research-collaboration, so \"event.type is one of [hiring, visiting-researcher]\"" \
+        in reasons["uk-atas.research"]
+    for reason in reasons.values():
+        assert " None" not in reason and "?." not in reason, reason
