@@ -40,6 +40,12 @@ _OPS_FOR_TYPE = {
     "date": {*COMPARISONS, "exists"},
     "list": {"contains", "not_contains", "contains_any", "contains_none", "exists"},
 }
+_OP_WORDS = {
+    "eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most", "gt": "is more than",
+    "ge": "is at least", "in": "is one of", "not_in": "is none of", "contains": "includes",
+    "not_contains": "does not include", "contains_any": "includes one of",
+    "contains_none": "includes none of",
+}
 DERIVED_FIELDS = ("of", "to")
 MAX_BINDINGS = 12
 _TEMPLATE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -83,6 +89,12 @@ class Leaf:
 
     def __str__(self) -> str:
         return f"{self.binding}.{self.path} {self.op} {_show(self.value)}"
+
+    def describe(self) -> str:
+        """The test in words, for a compliance officer: ``event.by is stated``."""
+        if self.op == "exists":
+            return f"{self.binding}.{self.path} is {'stated' if self.value else 'not stated'}"
+        return f"{self.binding}.{self.path} {_OP_WORDS[self.op]} {_show(self.value)}"
 
 
 @dataclass(frozen=True)
@@ -418,8 +430,17 @@ class _Loader:
                     self.error(doc, (*here, "id"), f"the table {table['id']!r} is defined twice")
                     continue
                 seen.add(table["id"])
+                named: dict[str, CaseObject] = {}
                 for number, row in enumerate(table["rows"]):
-                    rows.extend(_table_row(doc, table, row, (*here, "rows", number)))
+                    for obj in _table_row(doc, table, row, (*here, "rows", number)):
+                        first = named.setdefault(obj.id, obj)
+                        if first is not obj:
+                            self.error(doc, (*here, "rows", number, "entry"),
+                                       f"the name {obj.name!r} (or an alias) matches the row "
+                                       f"{first.name!r} at line {first.at.line} of the same table",
+                                       "give each row its own names; one row per party")
+                            continue
+                        rows.append(obj)
         return rows
 
     def collect_signatures(self) -> None:
@@ -1054,6 +1075,8 @@ def _show(value: Any) -> str:
         return "[" + ", ".join(_show(v) for v in value) + "]"
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return str(value).lower()
     return repr(value)
 
 
