@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from engine.cases import case_from_document
 from engine.deadlines import add, add_months, add_working_days, is_working_day
+from engine.evaluate import Engine
+from engine.yamlio import load_bytes
+
+from .conftest import CASES, TODAY
 
 
 def test_months_end_on_the_corresponding_day_or_the_last_of_the_month() -> None:
@@ -34,3 +41,25 @@ def test_working_days_skip_weekends_and_holidays() -> None:
     assert add_working_days(dt.date(2025, 12, 19), 30, "england-and-wales") == dt.date(2026, 2, 4)
     assert add_working_days(dt.date(2025, 8, 22), 1, "england-and-wales") == dt.date(2025, 8, 26)
     assert add_working_days(dt.date(2025, 7, 3), 1, "united-states") == dt.date(2025, 7, 7)
+
+
+GDPR_CASE = CASES / "rule-tests" / "uk-gdpr" / "art33-named-controller.yaml"
+
+
+@pytest.mark.parametrize(("aware", "due", "shown"), [
+    ("2025-03-03T09:30:00Z", dt.datetime(2025, 3, 6, 9, 30, tzinfo=dt.timezone.utc),
+     "(2025-03-03T09:30+00:00)"),
+    ("2025-03-03T23:15:00+01:00", dt.datetime(2025, 3, 6, 23, 15,
+                                              tzinfo=dt.timezone(dt.timedelta(hours=1))),
+     "(2025-03-03T23:15+01:00)"),
+    ("2025-03-03", dt.datetime(2025, 3, 6, 0, 0, tzinfo=dt.timezone.utc),
+     "(2025-03-03, no time of day given: counted from 00:00 UTC)"),
+])
+def test_a_deadline_in_hours_runs_from_the_moment_of_awareness(
+        engine: Engine, aware: str, due: dt.datetime, shown: str) -> None:
+    text = GDPR_CASE.read_text().replace("2025-03-03T09:30:00Z", aware)
+    case = case_from_document(load_bytes(text.encode(), str(GDPR_CASE)))
+    report = engine.report(case, today=TODAY)
+    deadline = next(d for f in report.findings for d in f.deadlines if d.id == "ico-72-hours")
+    assert deadline.date == due
+    assert shown in deadline.basis
