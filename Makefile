@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] < (3,13))' 2>/dev/null && echo $$p && break; done)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit bench clean
+.PHONY: help run test lint rules unit bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -28,10 +28,14 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check engine tests bench
 	$(BIN)/mypy
 
+rules: $(STAMP)  ## rule lint, and every rule tested by cases at 100% coverage
+	$(BIN)/rex rules lint --strict
+	$(BIN)/rex rules test --min-coverage 100 -j 2
+
 unit: $(STAMP)  ## the test suite only
 	$(BIN)/pytest
 
-test: lint unit  ## lint, then the test suite
+test: lint rules unit  ## lint, rule checks, then the test suite
 
 bench: $(STAMP)  ## benchmarks; results go to docs/performance.md
 	$(BIN)/python bench/run.py

@@ -402,7 +402,21 @@ def _read_reports(path: str) -> list[dict[str, Any]]:
     return reports
 
 
-@rules.command("test", epilog=EXIT_CODES)
+RULES_TEST_CODES = """\b
+Exit codes:
+  0  every expectation met and coverage at or above --min-coverage
+  1  an expectation not met, or coverage below --min-coverage
+  2  a case or rule file could not be read or is invalid, or a usage error
+"""
+RULES_LINT_CODES = """\b
+Exit codes:
+  0  no error (and, with --strict, no warning)
+  1  an error (or, with --strict, a warning) found
+  2  a rule file could not be read, or a usage error
+"""
+
+
+@rules.command("test", epilog=RULES_TEST_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=0.0, show_default=True,
               help="Fail (exit 1) when fewer rules than this percentage have a triggering, a "
@@ -431,7 +445,7 @@ def rules_test(paths: tuple[str, ...], min_coverage: float, jobs: int,
     return EXIT_OK
 
 
-@rules.command("lint", epilog=EXIT_CODES)
+@rules.command("lint", epilog=RULES_LINT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @_guard
