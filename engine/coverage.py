@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .check import CheckResult
+from .expect import matched
 from .rules import RulePack
 
 KINDS = ("triggered", "absent", "possible")
@@ -43,9 +44,9 @@ def coverage(pack: RulePack, result: CheckResult) -> list[RuleCoverage]:
             continue
         for wanted in expect.findings:
             entry = table.get(wanted.rule)
-            if entry is not None and wanted.status == "possible" and entry.capped and any(
-                    found.rule == wanted.rule and found.capped_from is not None
-                    for found in item.report.findings):
+            found = matched(item.report, wanted)
+            if entry is not None and wanted.status == "possible" and found is not None and \
+                    found.capped_from is not None:
                 entry.cases["triggered"].append(item.path)
             elif entry is not None and wanted.status in ("triggered", "possible"):
                 entry.cases[wanted.status].append(item.path)

@@ -62,6 +62,13 @@ def compare(report: Report, expect: Expectations) -> list[Mismatch]:
     return problems
 
 
+def matched(report: Report, wanted: ExpectedFinding) -> Finding | None:
+    """The finding ``compare`` checks ``wanted`` against (None when the report has none)."""
+    candidates = [(index, f) for index, f in enumerate(report.findings)
+                  if f.rule == wanted.rule and _on_matches(f, wanted)]
+    return _best(candidates, wanted)[1] if candidates else None
+
+
 def _on_matches(finding: Finding, wanted: ExpectedFinding) -> bool:
     return all(finding.on.get(name) == ident for name, ident in wanted.on.items())
 

@@ -204,6 +204,55 @@ def test_rules_test_reports_coverage_and_gates_on_it() -> None:
     assert code == 1
 
 
+UNVERIFIED_RULE = """
+rules:
+  - id: uk-test.unverified
+    title: A rule resting on an unconfirmed figure
+    regime: uk-test
+    provision: Test
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    severity: low
+    certainty: unverified
+    match: {party: party}
+    when: {party.country: GB}
+    ask:
+      party.country: Where is {party} established?
+    finding:
+      title: "{party}"
+      who_acts: [{role: authority, name: A, may: act}]
+"""
+
+
+@pytest.mark.parametrize(("expected", "columns"), [
+    ("[{rule: uk-test.unverified, status: possible, on: {party: gb}}]", "capped     NO      NO"),
+    ("[{rule: uk-test.unverified, status: possible, on: {party: unknown}}]",
+     "NO         NO      yes"),
+    ("[{rule: uk-test.unverified, status: possible, on: {party: gb}},"
+     " {rule: uk-test.unverified, status: possible, on: {party: unknown}}]",
+     "capped     NO      yes"),
+])
+def test_a_capped_finding_fills_the_triggered_column_only_for_its_own_bindings(
+        tmp_path: Path, expected: str, columns: str) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text(UNVERIFIED_RULE)
+    (tmp_path / "case.yaml").write_text(f"""
+rex: 1
+id: c
+title: C
+sources: [{{id: s, title: S}}]
+parties:
+  - {{id: gb, name: GB Ltd, country: GB, status: confirmed, source: s}}
+  - {{id: unknown, name: Somewhere Ltd, status: confirmed, source: s}}
+expect:
+  findings: {expected}
+""")
+    code, output = run("rules", "test", str(tmp_path / "case.yaml"),
+                       "--rules", str(tmp_path / "rules"))
+    assert code == 0, output
+    assert f"uk-test.unverified{' ' * 40} {columns}" in output
+
+
 def test_rules_lint_is_clean_on_the_shipped_packs() -> None:
     code, output = run("rules", "lint")
     assert code == 0, output
