@@ -209,7 +209,7 @@ def _finding(evaluator: Evaluator, program: Program, match: EngineMatch,
     return Finding(
         rule=rule.id,
         regime=rule.regime,
-        title=_fill(spec.title, names),
+        title=_capitalised(_fill(spec.title, names)),
         status=status,
         severity=rule.severity,
         provision=rule.provision,
@@ -291,7 +291,7 @@ def _names(rule: Rule, assignment: Mapping[str, Value]) -> dict[str, str]:
         if isinstance(value, CaseObject):
             names[binding.name] = f'"{value.name}"' if value.kind == "event" else value.name
         elif isinstance(value, Unbound):
-            names[binding.name] = f"an unknown {binding.kind}"
+            names[binding.name] = f"the {binding.name.replace('_', ' ')} (not identified)"
         else:
             names[binding.name] = ident(value)
     return names
@@ -308,6 +308,8 @@ def _who(item: WhoSpec, names: Mapping[str, str], assignment: Mapping[str, Value
         name = names.get(item.party, item.party)
         if isinstance(value, CaseObject):
             party_id = value.id
+        elif isinstance(value, Unbound):
+            name = "not identified in the case"
         if item.name:
             name = f"{name} ({item.name})"
     else:
@@ -572,3 +574,7 @@ def _show_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_show_value(v) for v in value) + "]"
     return str(value)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -139,3 +139,13 @@ def test_rules_that_did_not_apply_say_why_in_words(engine: Engine) -> None:
         in reasons["uk-atas.research"]
     for reason in reasons.values():
         assert " None" not in reason and "?." not in reason, reason
+
+
+def test_a_party_the_case_does_not_identify_is_named_by_its_role(engine: Engine) -> None:
+    case = load_case(CASES / "anthropic-alibaba-2026.yaml")
+    report = engine.report(case, today=TODAY)
+    finding = next(f for f in report.findings if f.rule == "uk-nsi.s9-asset-control"
+                   and f.on["event"] == "london-project")
+    assert finding.title.startswith("The acquirer (not identified) gains control of")
+    assert "not identified in the case (acquirer)" in {who.name for who in finding.who_acts}
+    assert all(who.party is None for who in finding.who_acts)
