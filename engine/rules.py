@@ -524,6 +524,11 @@ class _Loader:
         derive = None
         if is_derivation:
             derive = self.derive(doc, raw["derive"], (*path, "derive"), names)
+            if raw.get("certainty") == "unverified":
+                self.error(doc, (*path, "certainty"),
+                           "a rule that derives a fact cannot be unverified: the cap at possible "
+                           "would not reach the findings that use the fact",
+                           "mark the finding rules that use it unverified instead")
         if has_finding:
             finding = self.finding(doc, raw["finding"], (*path, "finding"), names)
         if len(self.errors) > before:
