@@ -42,3 +42,23 @@ def engine(pack: RulePack) -> Engine:
 def case_files() -> list[Path]:
     return sorted(CASES.rglob("*.yaml"))
 
+
+# A rule resting on an unconfirmed figure: its findings are capped at possible.
+UNVERIFIED_RULE = """
+rules:
+  - id: uk-test.unverified
+    title: A rule resting on an unconfirmed figure
+    regime: uk-test
+    provision: Test
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    severity: low
+    certainty: unverified
+    match: {party: party}
+    when: {party.country: GB}
+    ask:
+      party.country: Where is {party} established?
+    finding:
+      title: "{party}"
+      who_acts: [{role: authority, name: A, may: act}]
+"""

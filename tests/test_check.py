@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 
-from .conftest import CASES, SHARED
+from .conftest import CASES, SHARED, UNVERIFIED_RULE
 
 NSI = CASES / "rule-tests" / "uk-nsi"
 SARIF_SCHEMA = SHARED / "data" / "sarif-schema-2.1.0.json"
@@ -202,26 +202,6 @@ def test_rules_test_reports_coverage_and_gates_on_it() -> None:
     assert code == 0
     code, _ = run("rules", "test", str(NSI), "--min-coverage", "100")
     assert code == 1
-
-
-UNVERIFIED_RULE = """
-rules:
-  - id: uk-test.unverified
-    title: A rule resting on an unconfirmed figure
-    regime: uk-test
-    provision: Test
-    url: https://www.legislation.gov.uk/test
-    in_force: {from: 2000-01-01}
-    severity: low
-    certainty: unverified
-    match: {party: party}
-    when: {party.country: GB}
-    ask:
-      party.country: Where is {party} established?
-    finding:
-      title: "{party}"
-      who_acts: [{role: authority, name: A, may: act}]
-"""
 
 
 @pytest.mark.parametrize(("expected", "columns"), [

@@ -14,7 +14,7 @@ from engine.evaluate import Engine
 from engine.render import render
 from engine.yamlio import load_bytes
 
-from .conftest import CASES, TODAY
+from .conftest import CASES, TODAY, UNVERIFIED_RULE
 from .strategies import cases, dump
 
 
@@ -90,22 +90,7 @@ def test_summary_counts_by_status_regime_and_actor(engine: Engine) -> None:
 def test_unverified_rules_are_capped_at_possible(engine: Engine, tmp_path: Any) -> None:
     from engine.rules import load_rules
 
-    (tmp_path / "r.yaml").write_text("""
-rules:
-  - id: uk-test.unverified
-    title: A rule resting on an unconfirmed figure
-    regime: uk-test
-    provision: Test
-    url: https://www.legislation.gov.uk/test
-    in_force: {from: 2000-01-01}
-    severity: low
-    certainty: unverified
-    match: {party: party}
-    when: {party.country: GB}
-    finding:
-      title: "{party}"
-      who_acts: [{role: authority, name: A, may: act}]
-""")
+    (tmp_path / "r.yaml").write_text(UNVERIFIED_RULE)
     case = case_from_document(load_bytes(b"""
 rex: 1
 id: c
