@@ -82,19 +82,36 @@ def add(
     raise ValueError(f"unknown period unit {unit!r}")
 
 
+def last_day(start: dt.date, unit: str | None, amount: int, calendar: str | None,
+             beginning_with: bool) -> dt.date:
+    """The last day of a period of ``amount`` units from ``start``. A period "beginning with"
+    the start day counts that day as its first, so it ends a day earlier than one running
+    "after" it; in working days, the start day counts only if it is a working day."""
+    if not beginning_with or unit is None or amount == 0:
+        return add(start, unit, amount, calendar)
+    if unit == "working_days":
+        cal = calendar or "england-and-wales"
+        if is_working_day(start, cal):
+            return add(start, unit, amount - 1, calendar)
+        return add(start, unit, amount, calendar)
+    return add(start, unit, amount, calendar) - dt.timedelta(days=1)
+
+
 def add_hours(start: Dated, hours: int) -> dt.datetime:
     moment = start.time or dt.datetime.combine(start.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     return moment + dt.timedelta(hours=hours)
 
 
-def period_text(unit: str | None, amount: int, calendar: str | None) -> str:
+def period_text(unit: str | None, amount: int, calendar: str | None,
+                beginning_with: bool = False) -> str:
     if unit is None or amount == 0:
         return "on"
+    word = "beginning with" if beginning_with else "after"
     if unit == "working_days":
         label = CALENDARS[calendar or "england-and-wales"][2]
-        return f"{amount} working day{'s' if amount != 1 else ''} ({label}) after"
+        return f"{amount} working day{'s' if amount != 1 else ''} ({label}) {word}"
     name = unit.rstrip("s")
-    return f"{amount} {name}{'s' if amount != 1 else ''} after"
+    return f"{amount} {name}{'s' if amount != 1 else ''} {word}"
 
 
 def pick(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from . import __version__
 from .catalogue import catalogue
 from .compiler import Program
-from .deadlines import Dated, add, add_hours, period_text, pick
+from .deadlines import Dated, add_hours, last_day, period_text, pick
 from .errors import EngineError
 from .evaluator import UNBOUND, Derived, Evaluator, Support, Unbound, Value, ident
 from .model import (
@@ -456,7 +456,7 @@ def _add(found: dict[str, Question], path: str, text: str, holder: CaseObject) -
 def _deadline(evaluator: Evaluator, spec: DeadlineSpec, assignment: Mapping[str, Value],
               reference: dt.date) -> Deadline:
     start = _date(evaluator, spec.start, assignment)
-    period = period_text(spec.unit, spec.amount, spec.calendar)
+    period = period_text(spec.unit, spec.amount, spec.calendar, spec.beginning_with)
     basis_law = f" {spec.basis}" if spec.basis else ""
     if start is None:
         missing = _missing_dates(evaluator, spec.start, assignment)
@@ -472,7 +472,7 @@ def _deadline(evaluator: Evaluator, spec: DeadlineSpec, assignment: Mapping[str,
         return Deadline(spec.id, spec.what, moment,
                         f"{period} {start.label} ({when}{alleged}).{basis_law}", status,
                         _fact_status(start.status))
-    day = add(start.date, spec.unit, spec.amount, spec.calendar)
+    day = last_day(start.date, spec.unit, spec.amount, spec.calendar, spec.beginning_with)
     status = "passed" if day < reference else "open"
     return Deadline(spec.id, spec.what, day,
                     f"{period} {start.label} ({_dated(start)}).{basis_law}", status,

@@ -168,6 +168,9 @@ class DeadlineSpec:
     amount: int
     calendar: str | None
     basis: str
+    beginning_with: bool = False
+    """The period begins with the start day (it counts as day one), as in "6 months beginning
+    with the day on which ..."; otherwise it runs from the day after."""
 
 
 @dataclass(frozen=True)
@@ -943,9 +946,14 @@ class _Loader:
             if unit == "working_days" and calendar is None:
                 self.error(doc, here, "a period in working days needs a calendar",
                            "calendar: england-and-wales or united-states")
+            beginning_with = item.get("counting") == "beginning-with"
+            if beginning_with and unit in (None, "hours"):
+                self.error(doc, (*here, "counting"),
+                           "a period beginning with the start day needs days, weeks, months, "
+                           "years or working days")
             if start is not None:
                 deadlines.append(DeadlineSpec(item["id"], item["what"], start, unit, amount,
-                                              calendar, item.get("basis", "")))
+                                              calendar, item.get("basis", ""), beginning_with))
         amounts = []
         for index, item in enumerate(raw.get("amounts", [])):
             here = (*path, "amounts", index)

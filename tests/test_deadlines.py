@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from engine.cases import case_from_document
-from engine.deadlines import add, add_months, add_working_days, is_working_day
+from engine.deadlines import add, add_months, add_working_days, is_working_day, last_day
 from engine.evaluate import Engine
 from engine.yamlio import load_bytes
 
@@ -63,3 +63,20 @@ def test_a_deadline_in_hours_runs_from_the_moment_of_awareness(
     deadline = next(d for f in report.findings for d in f.deadlines if d.id == "ico-72-hours")
     assert deadline.date == due
     assert shown in deadline.basis
+
+
+def test_a_period_beginning_with_the_start_day_ends_a_day_earlier() -> None:
+    # NSIA s.2(2)(a): 6 months beginning with the day of awareness, 10 March 2023.
+    assert last_day(dt.date(2023, 3, 10), "months", 6, None, beginning_with=True) == \
+        dt.date(2023, 9, 9)
+    assert last_day(dt.date(2023, 3, 10), "months", 6, None, beginning_with=False) == \
+        dt.date(2023, 9, 10)
+    assert last_day(dt.date(2022, 1, 4), "years", 5, None, beginning_with=True) == \
+        dt.date(2027, 1, 3)
+    # Working days: a Monday counts as day one; a Saturday does not.
+    assert last_day(dt.date(2025, 3, 3), "working_days", 5, "england-and-wales", True) == \
+        dt.date(2025, 3, 7)
+    assert last_day(dt.date(2025, 3, 1), "working_days", 5, "england-and-wales", True) == \
+        dt.date(2025, 3, 7)
+    assert last_day(dt.date(2025, 3, 3), "working_days", 5, "england-and-wales", False) == \
+        dt.date(2025, 3, 10)
