@@ -238,8 +238,11 @@ def compile_pack(pack: RulePack, as_of: dt.date | None = None) -> Program:
     groups = [compile_rule(rule, as_of) for rule in applied]
     chunks = pack_chunks(groups)
     compiled = {c.name: c for group in groups for c in group}
+    # The fingerprint names the rulesets and decides which programs share a session, whose
+    # actions carry what a match means: so it covers the actions too, not only the tests.
     digest = hashlib.sha256(
-        json.dumps([[(r.name, r.definition) for r in c.rules] for c in chunks],
+        json.dumps([[(r.name, r.definition, r.rule, r.variant, r.bindings, r.unbound,
+                      r.derive, r.reports) for r in c.rules] for c in chunks],
                    sort_keys=True).encode()
     ).hexdigest()[:12]
     named = tuple(

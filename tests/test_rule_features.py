@@ -133,3 +133,46 @@ def test_an_unknown_commencement_is_an_error(tmp_path: Path) -> None:
                                                      "{commencement: nope}"))
     result = CliRunner().invoke(main, ["rules", "list", "--rules", str(tmp_path)])
     assert result.exit_code == 2 and "no commencement 'nope' is defined" in result.output
+
+
+DERIVE_ONLY = """
+rules:
+  - id: uk-test.gb
+    title: A GB party
+    regime: uk-test
+    provision: Test
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    match: {party: party}
+    when: {party.country: GB}
+    derive: {fact: gb-party, of: party}
+"""
+ALSO_A_FINDING = DERIVE_ONLY.replace("    in_force:", "    severity: low\n    in_force:") + """\
+    finding:
+      title: "{party} is in GB"
+      who_acts: [{role: authority, name: A, may: act}]
+"""
+
+
+def test_packs_with_the_same_tests_but_different_findings_each_keep_their_own(
+        tmp_path: Path) -> None:
+    # Rulesets are shared in a process by fingerprint; the fingerprint must cover what a
+    # match means (a finding, a derived fact), not only the tests, or one pack's findings
+    # would be read through the other's actions.
+    case = case_from_document(load_bytes(b"""
+rex: 1
+id: c
+title: C
+sources: [{id: s, title: S}]
+parties: [{id: gb, name: GB Ltd, country: GB, status: confirmed, source: s}]
+""", "c.yaml"))
+    for first, second in ((DERIVE_ONLY, ALSO_A_FINDING), (ALSO_A_FINDING, DERIVE_ONLY)):
+        engines = []
+        for index, text in enumerate((first, second)):
+            folder = tmp_path / f"{len(list(tmp_path.iterdir()))}-{index}"
+            folder.mkdir()
+            (folder / "pack.yaml").write_text(text)
+            engines.append(Engine(load_rules([folder])))
+        found = [[f.rule for f in e.report(case, today=TODAY).findings] for e in engines]
+        expected = [["uk-test.gb"] if "finding:" in text else [] for text in (first, second)]
+        assert found == expected
