@@ -540,7 +540,9 @@ def why_not(evaluator: Evaluator, rule: Rule) -> str:
             continue
         assignment = assignments[0]
         cond = evaluator.conditions[rule.id]
-        false = [result.leaf for result, value in evaluator.leaf_results(cond, assignment, "a")
+        # A test under a "not" fails when the test itself holds: explain its negation.
+        false = [result.leaf if result.value == value else result.leaf.negated()
+                 for result, value in evaluator.leaf_results(cond, assignment, "a")
                  if value == 0]
         if not false:
             reasons.append(f"{obj.id}: the condition does not hold")

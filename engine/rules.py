@@ -1082,6 +1082,8 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, FactRef):
+        return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):

@@ -126,6 +126,24 @@ def test_rules_that_did_not_apply_say_why_in_words(engine: Engine) -> None:
         assert " None" not in reason and "?." not in reason, reason
 
 
+def test_a_test_under_not_is_explained_as_the_test_that_failed(engine: Engine) -> None:
+    case = load_case(CASES / "rule-tests" / "uk-nsi" /
+                     "s14-defence-target-notified-and-approved.yaml")
+    reasons = {item.rule: item.reason
+               for item in engine.report(case, today=TODAY, show_all=True).not_applied}
+    assert reasons["uk-nsi.s13-void-without-approval"] == (
+        'deal: deal.dates.nsi_approved is 2024-05-01, so "event.dates.nsi_approved is not '
+        'stated" does not hold')
+
+
+def test_no_reason_shows_the_engine_s_own_objects(engine: Engine) -> None:
+    for path in sorted(CASES.rglob("*.yaml")):
+        report = engine.report(load_case(path), today=TODAY, show_all=True)
+        for item in report.not_applied:
+            assert "FactRef(" not in item.reason and "Unbound" not in item.reason, \
+                (path, item.reason)
+
+
 def test_a_party_the_case_does_not_identify_is_named_by_its_role(engine: Engine) -> None:
     case = load_case(CASES / "anthropic-alibaba-2026.yaml")
     report = engine.report(case, today=TODAY)
