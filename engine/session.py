@@ -20,6 +20,7 @@ paths (docs/durable-rules.md). This module is written so that none of them can b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import defaultdict, deque
@@ -179,6 +180,11 @@ class Session:
         for attempt in (1, 2):
             try:
                 return self._run_once(facts)
+            except _ActionFailed as exc:
+                # The failed action may have left the state locked: later cases must not run
+                # on these rulesets, or their actions would be lost until the lock expires.
+                self._renew()
+                raise EngineError(str(exc)) from None
             except _Abandoned:
                 self._renew()
                 if attempt == 2:
@@ -238,7 +244,7 @@ class Session:
                 if not pending:
                     self._drain(pending, seen)
             return list(self._activations)
-        except _Abandoned:
+        except (_Abandoned, _ActionFailed):
             abandoned = True
             raise
         finally:
@@ -305,7 +311,10 @@ class Session:
             ruleset._flush_actions(json.loads(ready[0]), {"message": json.loads(ready[1])},
                                    offset, lambda error, state: outcome.append((error, state)))
         except BaseException as exc:
-            outcome.append((exc, None))
+            with contextlib.suppress(Exception):
+                durable_rules_engine.abandon_action(ruleset._handle, offset)
+            raise _ActionFailed(f"the rule engine failed while running actions: {exc!r}") \
+                from None
         if not outcome:
             # durable_rules returned without completing the actions (its action timeout reads
             # the wall clock). The state stays locked for 60 s and every action in that time
@@ -313,19 +322,23 @@ class Session:
             raise _Abandoned()
         error, state = outcome[0]
         if self._errors:
-            raise EngineError("a rule action failed: " + "; ".join(self._errors[:3]))
+            raise _ActionFailed("a rule action failed: " + "; ".join(self._errors[:3]))
         if error:
-            raise EngineError(f"the rule engine failed while running actions: {error}")
+            raise _ActionFailed(f"the rule engine failed while running actions: {error}")
         if isinstance(state, dict) and state.get("exception"):
-            raise EngineError(f"a rule action failed: {str(state['exception'])[:300]}")
+            raise _ActionFailed(f"a rule action failed: {str(state['exception'])[:300]}")
 
     def _drain(self, pending: deque[Mapping[str, Any]], seen: set[str]) -> None:
         """Run any action the engine still holds (none is expected; see tests)."""
         before = len(self._activations)
         for chunk in self.program.chunks:
-            self.host.get_ruleset(self._names[chunk.name]).dispatch()
+            try:
+                self.host.get_ruleset(self._names[chunk.name]).dispatch()
+            except Exception as exc:
+                raise _ActionFailed(f"the rule engine failed while dispatching actions: "
+                                    f"{exc!r}") from None
         if self._errors:
-            raise EngineError("a rule action failed: " + "; ".join(self._errors[:3]))
+            raise _ActionFailed("a rule action failed: " + "; ".join(self._errors[:3]))
         if len(self._activations) != before:
             self.drained = getattr(self, "drained", 0) + len(self._activations) - before
         for new in self._derived:
@@ -358,6 +371,11 @@ class Session:
 
 class _Abandoned(Exception):
     """durable_rules returned from an assert without completing its actions."""
+
+
+class _ActionFailed(Exception):
+    """An action, or durable_rules around it, failed after the engine started it: the
+    ruleset's state may be locked, so the session moves to fresh rulesets."""
 
 
 @dataclass

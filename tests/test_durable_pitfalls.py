@@ -299,6 +299,32 @@ def test_5_rex_turns_a_failed_action_into_an_error(engine: Engine, monkeypatch: 
     assert engine.session(None).live_facts() == 0
 
 
+def test_5_a_failure_inside_durable_s_action_runner_moves_the_session_to_fresh_rulesets(
+        engine: Engine, monkeypatch: Any) -> None:
+    # durable_rules locks a ruleset's state while it runs actions; an exception inside its own
+    # runner leaves the lock in place and every later action on that ruleset is lost for 60 s.
+    case = noise_case()
+    expected = engine.statuses(case)
+    live = engine.session(None)
+    renewals = live.renewals
+    real = durable_engine.Closure.__init__
+    armed = [True]
+
+    def failing_once(self: Any, *args: Any, **kwargs: Any) -> None:
+        if armed[0]:
+            armed[0] = False
+            raise RuntimeError("failure inside durable_rules' action runner")
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(durable_engine.Closure, "__init__", failing_once)
+    with pytest.raises(EngineError, match="failed while running actions"):
+        live.run(encode_case(case))
+    monkeypatch.undo()
+    assert engine.statuses(case) == expected
+    assert live.renewals == renewals + 1
+    assert live.live_facts() == 0
+
+
 # 6 and 17 ------------------------------------------------------------------------------------
 
 
