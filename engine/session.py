@@ -219,8 +219,8 @@ class Session:
                         try:
                             result = assert_fact(target.handle, text)
                         except Exception as exc:
-                            raise EngineError(f"the rule engine refused a fact of kind "
-                                              f"{fact['ft']!r}: {exc}") from None
+                            raise _ActionFailed(f"the rule engine refused a fact of kind "
+                                                f"{fact['ft']!r}: {exc}") from None
                         if result[0] == _NOT_HANDLED:
                             continue
                         if result[0] == _OK:
@@ -275,8 +275,8 @@ class Session:
             try:
                 code, offset = durable_rules_engine.assert_fact(target.handle, text)[:2]
             except Exception as exc:
-                raise EngineError(f"the rule engine refused a fact of kind {fact['ft']!r}: "
-                                  f"{exc}") from None
+                raise _ActionFailed(f"the rule engine refused a fact of kind {fact['ft']!r}: "
+                                    f"{exc}") from None
             if code == _NOT_HANDLED:
                 return  # no rule in this ruleset tests such a fact: nothing is stored
             if code == _OBSERVED:
