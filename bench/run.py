@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import json
 import os
 import platform
 import statistics
@@ -152,14 +153,43 @@ def memory_pool(size: int) -> list[Case]:
             for i in range(500)]
 
 
-def memory(engine: Engine, parsed: list[Case], total: int, step: int) -> list[tuple[int, float]]:
+def outcome_of(engine: Engine, case: Case) -> tuple[str, ...]:
+    return tuple(sorted(repr(match) for match in engine.matches(case)))
+
+
+def memory(engine: Engine, pool: list[Case], total: int,
+           step: int) -> tuple[list[tuple[int, float]], int]:
+    """RSS every ``step`` cases over ``total`` evaluations of the pool in turn, and how many
+    evaluations differed from the first evaluation of the same case."""
     samples = [(0, rss_mib())]
+    first: dict[int, tuple[str, ...]] = {}
+    differed = 0
     for index in range(1, total + 1):
-        engine.matches(parsed[index % len(parsed)])
+        slot = index % len(pool)
+        outcome = outcome_of(engine, pool[slot])
+        known = first.setdefault(slot, outcome)
+        differed += known != outcome
         if index % step == 0:
             gc.collect()
             samples.append((index, rss_mib()))
-    return samples
+    return samples, differed
+
+
+FRESH_SAMPLE = 25
+
+
+def fresh_sample(size: int) -> list[tuple[str, ...]]:
+    """The outcomes of the first pool cases, each in a fresh process of its own."""
+    script = ("import json, sys; sys.path.insert(0, {root!r}); from bench.run import *; "
+              "engine = Engine(load_rules()); pool = memory_pool({size}); "
+              "print(json.dumps(outcome_of(engine, pool[{slot}])))")
+    out = []
+    for slot in range(FRESH_SAMPLE):
+        code = script.format(root=str(ROOT), size=size, slot=slot)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                              text=True)
+        out.append(tuple(json.loads(done.stdout)))
+    return out
 
 
 def arguments() -> argparse.Namespace:
@@ -217,7 +247,10 @@ def main() -> None:
     asserts = sum(len(r) for r in recorded) / len(recorded)
     pool = memory_pool(args.memory_size)
     pool_objects = statistics.mean(len(case.objects) for case in pool)
-    mem = memory(engine, pool, args.memory_cases, max(1, args.memory_cases // 10))
+    mem, differed = memory(engine, pool, args.memory_cases, max(1, args.memory_cases // 10))
+    fresh = fresh_sample(args.memory_size)
+    fresh_differed = sum(1 for slot, outcome in enumerate(fresh)
+                         if outcome_of(engine, pool[slot]) != outcome)
     warm = mem[1][1] if len(mem) > 1 else mem[0][1]
     starts = startup(5 if not args.quick else 2)
     loaders = yaml_loaders(texts[:200])
@@ -267,6 +300,11 @@ def main() -> None:
         "",
         f"Growth after warm-up (from {mem[1][0]:,} cases to the end): "
         f"{mem[-1][1] - warm:+.1f} MiB.",
+        "",
+        f"Findings: after the first pass over the pool, {max(0, args.memory_cases - len(pool)):,} "
+        f"evaluations repeated a case already seen; {differed} gave a different set of matches "
+        f"from the first time. The first {FRESH_SAMPLE} cases evaluated in fresh processes, one "
+        f"each, gave {fresh_differed} differences from the long-running process.",
         "",
         f"The level is set before the first case: RSS was {rss_start:.0f} MiB with the "
         f"benchmark's inputs generated and {rss_ready:.0f} MiB once the packs were compiled, "
