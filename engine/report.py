@@ -37,7 +37,17 @@ from .model import (
     Question,
     WhoActs,
 )
-from .rules import AmountSpec, Binding, DateExpr, DeadlineSpec, FactRef, Leaf, Rule, WhoSpec
+from .rules import (
+    AmountSpec,
+    Binding,
+    DateExpr,
+    DeadlineSpec,
+    FactRef,
+    Leaf,
+    Rule,
+    WhoSpec,
+    show_value,
+)
 
 REPORT_SCHEMA = "1.0"
 _TEMPLATE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -466,11 +476,8 @@ def _deadline(evaluator: Evaluator, spec: DeadlineSpec, assignment: Mapping[str,
     if spec.unit == "hours":
         moment = add_hours(start, spec.amount)
         status = "passed" if moment.date() < reference else "open"
-        when = start.time.isoformat(timespec="minutes") if start.time is not None else \
-            f"{start.date.isoformat()}, no time of day given: counted from 00:00 UTC"
-        alleged = ", alleged" if start.status == "alleged" else ""
         return Deadline(spec.id, spec.what, moment,
-                        f"{period} {start.label} ({when}{alleged}).{basis_law}", status,
+                        f"{period} {start.label} ({_dated(start, hours=True)}).{basis_law}", status,
                         _fact_status(start.status))
     day = last_day(start.date, spec.unit, spec.amount, spec.calendar, spec.beginning_with)
     status = "passed" if day < reference else "open"
@@ -487,8 +494,12 @@ def _fact_status(status: str | None) -> FactStatus | None:
     return None
 
 
-def _dated(value: Dated) -> str:
+def _dated(value: Dated, hours: bool = False) -> str:
+    """The date a deadline runs from; for a period in hours, the moment."""
     text = value.date.isoformat()
+    if hours:
+        text = value.time.isoformat(timespec="minutes") if value.time is not None else \
+            f"{text}, no time of day given: counted from 00:00 UTC"
     if value.status == "alleged":
         text += ", alleged"
     return text
@@ -566,16 +577,9 @@ def _explain_false(evaluator: Evaluator, rule: Rule, leaf: Leaf,
     if actual is None:
         return f"{_fact_path(holder, leaf.path)} is not stated, so \"{leaf.describe()}\" " \
                "does not hold"
-    shown = _show_value(_plain(actual))
+    shown = show_value(actual)
     return f"{_fact_path(holder, leaf.path)} is {shown}, so \"{leaf.describe()}\" does not hold"
 
-
-def _show_value(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return "[" + ", ".join(_show_value(v) for v in value) + "]"
-    return str(value)
 
 
 def _capitalised(text: str) -> str:

@@ -88,13 +88,13 @@ class Leaf:
                     self.scale)
 
     def __str__(self) -> str:
-        return f"{self.binding}.{self.path} {self.op} {_show(self.value)}"
+        return f"{self.binding}.{self.path} {self.op} {show_value(self.value)}"
 
     def describe(self) -> str:
         """The test in words, for a compliance officer: ``event.by is stated``."""
         if self.op == "exists":
             return f"{self.binding}.{self.path} is {'stated' if self.value else 'not stated'}"
-        return f"{self.binding}.{self.path} {_OP_WORDS[self.op]} {_show(self.value)}"
+        return f"{self.binding}.{self.path} {_OP_WORDS[self.op]} {show_value(self.value)}"
 
 
 @dataclass(frozen=True)
@@ -859,21 +859,21 @@ class _Loader:
     ) -> Any:
         if fact_type == "bool":
             if not isinstance(item, bool):
-                self.error(doc, path, f"{ref} is true or false, not {_show(item)}")
+                self.error(doc, path, f"{ref} is true or false, not {show_value(item)}")
                 return None
             return item
         if fact_type == "number":
             if isinstance(item, bool) or not isinstance(item, (int, float)):
-                self.error(doc, path, f"{ref} is a number, not {_show(item)}")
+                self.error(doc, path, f"{ref} is a number, not {show_value(item)}")
                 return None
             return item
         if fact_type == "date":
             day = _date(item)
             if day is None:
-                self.error(doc, path, f"{ref} is a date; write YYYY-MM-DD, not {_show(item)}")
+                self.error(doc, path, f"{ref} is a date; write YYYY-MM-DD, not {show_value(item)}")
             return day
         if not isinstance(item, str) or not item:
-            self.error(doc, path, f"{ref} takes non-empty text values, not {_show(item)!r}")
+            self.error(doc, path, f"{ref} takes non-empty text values, not {show_value(item)!r}")
             return None
         if values is not None and item not in values:
             self.error(doc, path, f"{item!r} is not a value {ref} can take",
@@ -1081,13 +1081,14 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A fact value or test value as a report prints it (dates ISO, booleans lower case)."""
     if isinstance(value, FactRef):
         return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
