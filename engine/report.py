@@ -396,7 +396,7 @@ def _collect_questions(evaluator: Evaluator, rule: Rule, assignment: Mapping[str
             if isinstance(holder, CaseObject):
                 spec = cat.field(holder.kind, source.path)
                 text = rule.ask.get(str(source)) or (spec.question if spec else "")
-                _add(found, _fact_path(holder, source.path), _fill(text, _names(rule, assignment)),
+                _add(found, _fact_path(holder, source.path), text, rule, assignment,
                      holder)
     cond = evaluator.conditions[rule.id]
     for leaf in evaluator.relevant_unknowns(cond, dict(assignment), "a"):
@@ -448,16 +448,20 @@ def _leaf_question(rule: Rule, leaf: Leaf, assignment: Mapping[str, Value],
             continue
         spec = cat.field(holder.kind, ref.path)
         text = rule.ask.get(str(ref)) or (spec.question if spec else f"What is {ref}?")
-        _add(found, _fact_path(holder, ref.path), _fill(text, _names(rule, assignment)), holder)
+        _add(found, _fact_path(holder, ref.path), text, rule, assignment, holder)
 
 
-def _add(found: dict[str, Question], path: str, text: str, holder: CaseObject) -> None:
+def _add(found: dict[str, Question], path: str, text: str, rule: Rule,
+         assignment: Mapping[str, Value], holder: CaseObject) -> None:
+    """Fill a question in one pass: the rule's bindings, then the object asked about
+    (``{name}``, and for a holding ``{owner}``)."""
     if path in found:
         return
     name = f'"{holder.name}"' if holder.kind == "event" else holder.name
     words = {"name": name, **holder.words}
-    text = _TEMPLATE.sub(lambda m: words.get(m.group(1), m.group(0)), text)
-    found[path] = Question(path, " ".join(text.split()), str(holder.at))
+    words.update((key, value) for key, value in _names(rule, assignment).items()
+                 if key != "name")
+    found[path] = Question(path, _fill(text, words), str(holder.at))
 
 
 # -- deadlines -------------------------------------------------------------------------------
