@@ -14,10 +14,11 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml third_party/durable-rules/rex.1.patch
 	@test -n "$(PYTHON)" || { echo "rex needs CPython 3.10, 3.11 or 3.12 (durable_rules does not import on 3.13)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python third_party/durable-rules/build.py
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $(STAMP)
 
@@ -25,7 +26,7 @@ run: $(STAMP)  ## print the report for the seed case
 	$(BIN)/rex report $(SEED)
 
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check engine tests bench
+	$(BIN)/ruff check engine tests bench third_party
 	$(BIN)/mypy
 
 rules: $(STAMP)  ## rule lint, and every rule tested by cases at 100% coverage

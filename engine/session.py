@@ -64,10 +64,33 @@ _HOSTS: list[_Host] = []
 _SESSIONS: dict[str, Session] = {}
 
 
+REQUIRED_FIXES = 1
+"""The level of rex's patch to durable-rules 2.0.28 (third_party/durable-rules) this code needs."""
+
+
+def check_engine_build() -> None:
+    """Refuse to run on a durable-rules build without rex's fixes.
+
+    Stock 2.0.28 leaves the frame of every completed action marked as being dispatched; when
+    rex retracts the facts of a case in which a rule with two or more patterns fired, the C
+    core scans past that frame's end, reading and sometimes writing the memory after it
+    (docs/durable-rules.md, pitfall 28). Results could be silently wrong, or the process could
+    crash later, so no report is made on such a build."""
+    fixes = getattr(durable_rules_engine, "REX_FIXES", 0)
+    if fixes < REQUIRED_FIXES:
+        raise EngineError(
+            "the installed durable-rules 2.0.28 lacks rex's fixes to its C core (without them "
+            "evaluating cases can corrupt memory); install the fixed build with "
+            "'python third_party/durable-rules/build.py' from a rex checkout (make run does "
+            "this), see docs/durable-rules.md"
+        )
+
+
 def host() -> _Host:
     """The process's one durable_rules host (each Host would cost memory and threads)."""
     with _LOCK:
         if not _HOSTS:
+            check_engine_build()
             _HOSTS.append(_Host())
         return _HOSTS[0]
 

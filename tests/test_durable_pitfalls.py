@@ -840,3 +840,42 @@ def test_27_rex_spells_contains_any_as_an_or_of_single_item_tests(pack: RulePack
     print(json.dumps(sorted(outcomes)))
     """)
     assert json.loads(result.stdout) == ["ok"], result.stderr
+
+
+# 28: retracting the facts of a fired join overran a freed frame (fixed in rex's build) ---------
+
+
+def test_28_the_installed_durable_rules_is_rex_s_fixed_build() -> None:
+    import importlib.metadata
+
+    import durable_rules_engine
+
+    assert importlib.metadata.version("durable-rules") == "2.0.28+rex.1"
+    assert durable_rules_engine.REX_FIXES >= session.REQUIRED_FIXES
+    patch = Path(__file__).resolve().parent.parent / "third_party/durable-rules/rex.1.patch"
+    assert "REX_FIXES" in patch.read_text(encoding="utf-8")
+
+
+def test_28_rex_refuses_a_durable_rules_build_without_the_fixes(monkeypatch: Any) -> None:
+    import durable_rules_engine
+
+    session.check_engine_build()
+    monkeypatch.delattr(durable_rules_engine, "REX_FIXES")
+    with pytest.raises(EngineError, match="lacks rex's fixes to its C core"):
+        session.check_engine_build()
+
+
+def test_28_the_command_line_refuses_a_stock_build_in_one_line() -> None:
+    seed = Path(__file__).resolve().parent.parent / "cases/anthropic-alibaba-2026.yaml"
+    result = run_isolated(f"""
+        import durable_rules_engine
+        del durable_rules_engine.REX_FIXES
+        from engine.cli import main
+        main(["report", {str(seed)!r}], prog_name="rex")
+    """)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert "durable-rules 2.0.28 lacks rex's fixes" in line
+    assert "docs/durable-rules.md" in line
