@@ -52,6 +52,13 @@ def team_repo(tmp_path: Path) -> Path:
     return repo
 
 
+def _assert_fixed_engine_installed_first(lines: list[str]) -> None:
+    """rex refuses a stock durable-rules build: the job builds the fixed one before rex."""
+    script = "\n".join(lines)
+    assert "third_party/durable-rules/build.py" in script
+    assert script.index("third_party/durable-rules/build.py") < script.index("pip install")
+
+
 def test_the_github_workflow_is_valid_and_its_commands_run(team_repo: Path) -> None:
     workflow = _workflow("jobs")
     steps = workflow["jobs"]["check"]["steps"]
@@ -60,6 +67,7 @@ def test_the_github_workflow_is_valid_and_its_commands_run(team_repo: Path) -> N
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql"))
     commands = _rex_commands([s["run"] for s in steps if "run" in s])
     assert commands
+    _assert_fixed_engine_installed_first([s["run"] for s in steps if "run" in s])
     record = _run_rex(["check", "cases/", "--baseline", "rex-baseline.json",
                        "--update-baseline"], team_repo)
     assert record.returncode == 0, record.stderr
@@ -72,6 +80,7 @@ def test_the_github_workflow_is_valid_and_its_commands_run(team_repo: Path) -> N
 def test_the_gitlab_job_is_valid_and_its_commands_run(team_repo: Path) -> None:
     job = _workflow("rex")["rex"]
     assert job["artifacts"]["reports"]["junit"] == "rex-junit.xml"
+    _assert_fixed_engine_installed_first(job["script"])
     _run_rex(["check", "cases/", "--baseline", "rex-baseline.json", "--update-baseline"],
              team_repo)
     for args in _rex_commands(job["script"]):
@@ -89,6 +98,7 @@ def test_the_pre_commit_hooks_run_for_real(team_repo: Path) -> None:
         pytest.skip("the project is not a git checkout")
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert {hook["id"] for hook in hooks} == {"rex-validate", "rex-check"}
+    assert {hook["language"] for hook in hooks} == {"system"}  # the rex with the fixed engine
     (team_repo / "cases" / "broken.yaml").write_text("rex: 1\nid: broken\n")
     subprocess.run(["git", "init", "-q"], cwd=team_repo, check=True)
     subprocess.run(["git", "add", "."], cwd=team_repo, check=True)
