@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
 
-$(STAMP): setup.cfg pyproject.toml third_party/durable-rules/rex.1.patch
+$(STAMP): setup.cfg pyproject.toml $(wildcard third_party/durable-rules/*)
 	@test -n "$(PYTHON)" || { echo "rex needs CPython 3.10, 3.11 or 3.12 (durable_rules does not import on 3.13)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

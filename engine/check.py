@@ -25,6 +25,7 @@ from .expect import Mismatch, compare
 from .model import STATUS_RANK, Expectations, Finding
 from .report import Report
 from .rules import RulePack, load_rules
+from .session import check_engine_build
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def run_check(
     progress: Callable[[int, int], None] | None = None,
 ) -> CheckResult:
     """Check every case file under ``paths``; results come back in path order."""
+    check_engine_build()  # here too: a worker whose initializer fails is started again forever
     day = today or dt.date.today()
     files = case_files(paths)
     results: list[CaseResult] = []

@@ -14,13 +14,14 @@ from .evaluator import oracle_findings
 from .model import STATUS_RANK, Case
 from .report import EngineMatch, Report, build_report
 from .rules import RulePack
-from .session import Session, session_for
+from .session import Session, check_engine_build, session_for
 
 
 class Engine:
     """Evaluates cases against one rule pack; compiled programs are cached per as-of date."""
 
     def __init__(self, pack: RulePack) -> None:
+        check_engine_build()  # before any output, so that nothing is written on a stock build
         self.pack = pack
         self._programs: dict[dt.date | None, Program] = {}
         self._sessions: dict[dt.date | None, Session] = {}

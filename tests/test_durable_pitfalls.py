@@ -852,8 +852,6 @@ def test_28_the_installed_durable_rules_is_rex_s_fixed_build() -> None:
 
     assert importlib.metadata.version("durable-rules") == "2.0.28+rex.1"
     assert durable_rules_engine.REX_FIXES >= session.REQUIRED_FIXES
-    patch = Path(__file__).resolve().parent.parent / "third_party/durable-rules/rex.1.patch"
-    assert "REX_FIXES" in patch.read_text(encoding="utf-8")
 
 
 def test_28_rex_refuses_a_durable_rules_build_without_the_fixes(monkeypatch: Any) -> None:
@@ -865,13 +863,21 @@ def test_28_rex_refuses_a_durable_rules_build_without_the_fixes(monkeypatch: Any
         session.check_engine_build()
 
 
-def test_28_the_command_line_refuses_a_stock_build_in_one_line() -> None:
+@pytest.mark.parametrize("command", [["report"], ["check", "--update-baseline"],
+                                     ["check", "-j", "2", "--update-baseline"]])
+def test_28_the_command_line_refuses_a_stock_build_in_one_line_and_writes_nothing(
+        command: list[str], tmp_path: Path) -> None:
     seed = Path(__file__).resolve().parent.parent / "cases/anthropic-alibaba-2026.yaml"
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"cases": {"kept": {}}}')
+    args = [command[0], str(seed), str(seed), *command[1:]]
+    if command[0] == "check":
+        args += ["--baseline", str(baseline)]
     result = run_isolated(f"""
         import durable_rules_engine
         del durable_rules_engine.REX_FIXES
         from engine.cli import main
-        main(["report", {str(seed)!r}], prog_name="rex")
+        main({args!r}, prog_name="rex")
     """)
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
@@ -879,3 +885,4 @@ def test_28_the_command_line_refuses_a_stock_build_in_one_line() -> None:
     (line,) = result.stderr.splitlines()
     assert "durable-rules 2.0.28 lacks rex's fixes" in line
     assert "docs/durable-rules.md" in line
+    assert baseline.read_text() == '{"cases": {"kept": {}}}'

@@ -4,6 +4,8 @@ durable-rules 2.0.28 is the last release and is built from its source distributi
 (PyPI has no wheel for current Pythons). This script fetches that sdist from the package
 index, checks its SHA-256, applies ``rex.1.patch`` (docs/durable-rules.md, pitfall 28) and
 installs the result as version ``2.0.28+rex.1``, which satisfies rex's ``durable-rules==2.0.28``.
+It needs the package index, gcc, the Python headers and git. Each failure ends in one line
+saying what to fix, and exit status 2; pip leaves the previous installation in place.
 
 Usage: python third_party/durable-rules/build.py   (the Makefile runs it when it builds .venv)
 """
@@ -11,6 +13,8 @@ Usage: python third_party/durable-rules/build.py   (the Makefile runs it when it
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -23,38 +27,60 @@ SHA256 = "053b26f5e48d312d4fa27995243f954671be6eece477f150c059c364eb4d7d61"
 PATCH = HERE / "rex.1.patch"
 
 
+class BuildError(Exception):
+    """A step failed; the message says what to fix."""
+
+
+def _run(step: str, args: list[str], cwd: Path | None = None,
+         env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        raise BuildError(f"{step} failed: {detail[-1] if detail else 'no output'}")
+
+
+def build(work: Path) -> None:
+    if not (3, 10) <= sys.version_info[:2] < (3, 13):
+        raise BuildError("durable-rules 2.0.28 imports on CPython 3.10 to 3.12 only; run this "
+                         f"with one of those, not {sys.version.split()[0]}")
+    if shutil.which("git") is None:
+        raise BuildError("git is needed to apply the patch; install git")
+    _run("downloading durable-rules 2.0.28 from the package index (check the network or "
+         "PIP_INDEX_URL)",
+         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+          "--no-binary", "durable-rules", "--dest", str(work), "durable-rules==2.0.28"])
+    sdist = work / SDIST
+    if not sdist.is_file():
+        raise BuildError(f"the package index did not provide {SDIST}")
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    if digest != SHA256:
+        raise BuildError(f"{SDIST} has SHA-256 {digest}, not the expected {SHA256}")
+    with tarfile.open(sdist) as archive:
+        if hasattr(tarfile, "data_filter"):  # 3.10.12+, 3.11.4+, 3.12
+            archive.extractall(work, filter="data")
+        else:  # the archive's SHA-256 was checked above
+            archive.extractall(work)
+    source = work / "durable_rules-2.0.28"
+    # Its own repository, so that git applies the patch relative to the source tree even when
+    # the temporary directory lies inside another work tree or a hook has set GIT_DIR.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    _run("git init", ["git", "init", "--quiet"], cwd=source, env=env)
+    _run(f"applying {PATCH.name}", ["git", "apply", "--whitespace=nowarn", str(PATCH)],
+         cwd=source, env=env)
+    _run("building durable-rules (gcc and the Python headers are needed)",
+         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", str(source)])
+    _run("importing the fixed build",
+         [sys.executable, "-c", "import durable_rules_engine as d; assert d.REX_FIXES >= 1"])
+
+
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="rex-durable-") as tmp:
-        work = Path(tmp)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        "--no-binary", ":all:", "--dest", str(work), "durable-rules==2.0.28"],
-                       check=True)
-        sdist = work / SDIST
-        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-        if digest != SHA256:
-            print(f"{SDIST}: SHA-256 {digest} is not the expected {SHA256}", file=sys.stderr)
-            return 2
-        with tarfile.open(sdist) as archive:
-            if hasattr(tarfile, "data_filter"):  # Python 3.10.12 and later
-                archive.extractall(work, filter="data")
-            else:  # the archive's SHA-256 was checked above
-                archive.extractall(work)
-        source = work / "durable_rules-2.0.28"
-        # Its own repository, so that git applies the patch relative to the source tree even
-        # when the temporary directory lies inside another work tree.
-        subprocess.run(["git", "init", "--quiet"], cwd=source, check=True)
-        subprocess.run(["git", "apply", "--whitespace=nowarn", str(PATCH)], cwd=source,
-                       check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                        str(source)], check=True)
-    check = subprocess.run([sys.executable, "-c",
-                            "import durable_rules_engine as d; print(d.REX_FIXES)"],
-                           capture_output=True, text=True, check=False)
-    if check.returncode != 0:
-        print("the patched durable-rules did not import: " + check.stderr.strip(),
-              file=sys.stderr)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rex-durable-") as tmp:
+            build(Path(tmp))
+    except BuildError as exc:
+        print(f"third_party/durable-rules/build.py: {exc}", file=sys.stderr)
         return 2
-    print(f"durable-rules 2.0.28+rex.1 installed (fixes: {check.stdout.strip()})")
+    print("durable-rules 2.0.28+rex.1 installed")
     return 0
 
 
