@@ -12,6 +12,8 @@ import contextlib
 import copy
 import datetime as dt
 import json
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -852,6 +854,61 @@ def test_28_the_installed_durable_rules_is_rex_s_fixed_build() -> None:
 
     assert importlib.metadata.version("durable-rules") == "2.0.28+rex.1"
     assert durable_rules_engine.REX_FIXES >= session.REQUIRED_FIXES
+
+
+RETRACT_A_FIRED_JOIN = """
+import json
+import durable_rules_engine
+from durable import engine
+
+
+class Host(engine.Host):
+    def __init__(self):
+        self.fired = 0
+        super().__init__()
+
+    def get_action(self, name):
+        def action(c):
+            self.fired += 1
+        return action
+
+    def _run(self):
+        pass
+
+
+host = Host()
+host.set_rulesets({"j": {"r": {"all": [
+    {"a": {"t": "p"}},
+    {"b": {"$and": [{"t": "q"}, {"k": {"a": "k"}}]}},
+    {"c": {"$and": [{"t": "e"}, {"by": {"a": "k"}}]}}], "run": "r", "dist": 0}}})
+# Six activations at once fill the action frame pool up to its spare last slot.
+facts = [{"sid": "0", "id": f"{t}{i}", "t": t, "k": f"x{i}", "by": f"x{i}"}
+         for t in "pqe" for i in range(6)]
+for fact in facts:
+    host.assert_fact("j", fact)
+handle = host.get_ruleset("j")._handle
+for fact in reversed(facts):
+    durable_rules_engine.retract_fact(handle, json.dumps(fact))
+print("fired", host.fired, "retracted")
+"""
+
+
+def test_28_retracting_a_fired_join_reads_nothing_past_the_freed_frame(tmp_path: Path) -> None:
+    """On stock 2.0.28 valgrind reports 'Conditional jump or move depends on uninitialised
+    value(s) at deleteMessageFromFrame (state.c:265 and 267)' for this script: the scan for the
+    third fact of each freed frame runs into the pool's unwritten spare slot. The fixed build
+    never scans a freed frame."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        pytest.skip("valgrind is not installed")
+    script = tmp_path / "retract.py"
+    script.write_text(RETRACT_A_FIRED_JOIN)
+    result = subprocess.run([valgrind, "--num-callers=4", sys.executable, str(script)],
+                            capture_output=True, text=True, timeout=300, check=False,
+                            env={**os.environ, "PYTHONMALLOC": "malloc"})
+    assert result.stdout.strip() == "fired 6 retracted", result.stderr[-2000:]
+    assert "deleteMessageFromFrame" not in result.stderr
+    assert "handleDeleteMessage" not in result.stderr
 
 
 def test_28_rex_refuses_a_durable_rules_build_without_the_fixes(monkeypatch: Any) -> None:
