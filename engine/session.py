@@ -64,7 +64,7 @@ _HOSTS: list[_Host] = []
 _SESSIONS: dict[str, Session] = {}
 
 
-REQUIRED_FIXES = 1
+REQUIRED_FIXES = 2
 """The level of rex's patch to durable-rules 2.0.28 (third_party/durable-rules) this code needs."""
 
 
@@ -74,8 +74,10 @@ def check_engine_build() -> None:
     Stock 2.0.28 leaves the frame of every completed action marked as being dispatched; when
     rex retracts the facts of a case in which a rule with two or more patterns fired, the C
     core scans past that frame's end, reading and sometimes writing the memory after it
-    (docs/durable-rules.md, pitfall 28). Results could be silently wrong, or the process could
-    crash later, so no report is made on such a build."""
+    (docs/durable-rules.md, pitfall 28). And when the last join test of a pattern fails after
+    the others held, it reads on through the rule network until a byte happens to match, and
+    crashes where none does (pitfall 29). Results could be silently wrong, or the process could
+    crash, so no report is made on a build without both fixes."""
     fixes = getattr(durable_rules_engine, "REX_FIXES", 0)
     if fixes < REQUIRED_FIXES:
         raise EngineError(

@@ -594,12 +594,14 @@ JOIN_FACTS = [{"id": "e", "ft": "ev", "to": "p1"}, {"id": "p1", "ft": "party", "
               {"id": "p2", "ft": "party", "k": "p2"}]
 
 
-def test_20_learning_a_join_after_a_nested_or_is_ignored() -> None:
+def test_20_learning_a_join_after_a_nested_or_is_tested_in_the_fixed_build() -> None:
+    # Stock 2.0.28 ignored the join placed after the nested $or (both parties matched); the
+    # expression sequence fix of pitfall 29 makes the engine test it.
     nested = {"$or": [{"a": 1}, {"$nex": {"a": 1}}]}
     join = {"k": {"x0": "to"}}
     host, name = raw(_join_rule([nested, join]))
     assert_each(host, name, JOIN_FACTS)
-    assert sorted(f[1]["x1"]["k"] for f in host.fired) == ["p1", "p2"]
+    assert sorted(f[1]["x1"]["k"] for f in host.fired) == ["p1"]
     host, name = raw(_join_rule([join, nested]))
     assert_each(host, name, JOIN_FACTS)
     assert sorted(f[1]["x1"]["k"] for f in host.fired) == ["p1"]
@@ -852,7 +854,7 @@ def test_28_the_installed_durable_rules_is_rex_s_fixed_build() -> None:
 
     import durable_rules_engine
 
-    assert importlib.metadata.version("durable-rules") == "2.0.28+rex.1"
+    assert importlib.metadata.version("durable-rules") == "2.0.28+rex.2"
     assert durable_rules_engine.REX_FIXES >= session.REQUIRED_FIXES
 
 
@@ -893,7 +895,8 @@ print("fired", host.fired, "retracted")
 """
 
 
-def test_28_retracting_a_fired_join_reads_nothing_past_the_freed_frame(tmp_path: Path) -> None:
+def test_28_learning_retracting_a_fired_join_reads_nothing_past_its_frames(
+        tmp_path: Path) -> None:
     """On stock 2.0.28 valgrind reports 'Conditional jump or move depends on uninitialised
     value(s) at deleteMessageFromFrame (state.c:265 and 267)' for this script: the scan for the
     third fact of each freed frame runs into the pool's unwritten spare slot. The fixed build
@@ -911,13 +914,67 @@ def test_28_retracting_a_fired_join_reads_nothing_past_the_freed_frame(tmp_path:
     assert "handleDeleteMessage" not in result.stderr
 
 
-def test_28_rex_refuses_a_durable_rules_build_without_the_fixes(monkeypatch: Any) -> None:
+def test_28_29_rex_refuses_a_durable_rules_build_without_both_fixes(monkeypatch: Any) -> None:
     import durable_rules_engine
 
     session.check_engine_build()
-    monkeypatch.delattr(durable_rules_engine, "REX_FIXES")
+    monkeypatch.setattr(durable_rules_engine, "REX_FIXES", 1)  # the frame fix alone
     with pytest.raises(EngineError, match="lacks rex's fixes to its C core"):
         session.check_engine_build()
+    monkeypatch.delattr(durable_rules_engine, "REX_FIXES")  # stock
+    with pytest.raises(EngineError, match="lacks rex's fixes to its C core"):
+        session.check_engine_build()
+
+
+# 29: a failed last join read on through the rule network ---------------------------------
+
+
+def test_29_learning_a_failed_last_join_stops_at_the_end_of_its_sequence() -> None:
+    """Stock 2.0.28 crashes on this script (exit -11): the pattern's join sequence is
+    [$and, equal, less than, end]; when the last test fails, the skip loop steps over the end
+    marker and reads on through the rule network, a mapped block of about 300 rules here,
+    until a byte equals the marker or the mapping ends. rex's packs emit this shape (for
+    example in us-export.ear-744.11-entity-list)."""
+    result = run_isolated("""
+        from durable import engine
+
+        class Host(engine.Host):
+            def __init__(self):
+                self.fired = []
+                super().__init__()
+
+            def get_action(self, name):
+                return lambda c: self.fired.append(name)
+
+            def _run(self):
+                pass
+
+        rules = {f"f{i}": {"all": [{"x0": {"$and": [{"t": f"z{i}"}, {"u": i}]}}],
+                           "run": f"f{i}"} for i in range(300)}
+        rules["zz"] = {"all": [{"x0": {"t": "a"}}, {"x1": {"$and": [
+            {"t": "b"}, {"k": {"x0": "k"}}, {"$lt": {"v": {"x0": "v"}}}]}}], "run": "zz"}
+        host = Host()
+        host.set_rulesets({"big": rules})
+        host.assert_fact("big", {"sid": "0", "id": "a", "t": "a", "k": 1, "v": 5})
+        host.assert_fact("big", {"sid": "0", "id": "b", "t": "b", "k": 1, "v": 10})
+        host.assert_fact("big", {"sid": "0", "id": "c", "t": "b", "k": 1, "v": 3})
+        print(host.fired)
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "['zz']"  # only c: 3 < 5; b (10) fails the last test
+
+
+def test_29_learning_tests_after_a_nested_group_are_evaluated() -> None:
+    # Stock 2.0.28 returned at a nested group's end marker without consuming it, so the
+    # enclosing group stopped there: the second $and below was never tested.
+    host, name = raw({"r": {"all": [
+        {"x0": {"$and": [{"ft": "ev"}]}},
+        {"x1": {"$and": [{"ft": "party"}, {"$and": [{"k": {"x0": "to"}}]},
+                         {"$and": [{"owner": {"x0": "by"}}]}]}}], "run": "r"}})
+    assert_each(host, name, [{"id": "e", "ft": "ev", "to": "p1", "by": "o1"},
+                             {"id": "p1", "ft": "party", "k": "p1", "owner": "o2"},
+                             {"id": "p2", "ft": "party", "k": "p1", "owner": "o1"}])
+    assert [f[1]["x1"]["id"] for f in host.fired] == ["p2"]
 
 
 @pytest.mark.parametrize("command", [["report"], ["check", "--update-baseline"],

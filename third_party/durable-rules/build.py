@@ -2,8 +2,9 @@
 
 durable-rules 2.0.28 is the last release and is built from its source distribution anyway
 (PyPI has no wheel for current Pythons). This script fetches that sdist from the package
-index, checks its SHA-256, applies ``rex.1.patch`` (docs/durable-rules.md, pitfall 28) and
-installs the result as version ``2.0.28+rex.1``, which satisfies rex's ``durable-rules==2.0.28``.
+index, checks its SHA-256, applies ``rex.2.patch`` (docs/durable-rules.md, pitfalls 28 and
+29) and installs the result as version ``2.0.28+rex.2``, which satisfies rex's
+``durable-rules==2.0.28``.
 It needs the package index, gcc, the Python headers and git. Each failure ends in one line
 saying what to fix, and exit status 2; pip leaves the previous installation in place.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SDIST = "durable_rules-2.0.28.tar.gz"
 SHA256 = "053b26f5e48d312d4fa27995243f954671be6eece477f150c059c364eb4d7d61"
-PATCH = HERE / "rex.1.patch"
+PATCH = HERE / "rex.2.patch"
 
 
 class BuildError(Exception):
@@ -70,7 +71,7 @@ def build(work: Path) -> None:
     _run("building durable-rules (gcc and the Python headers are needed)",
          [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", str(source)])
     _run("importing the fixed build",
-         [sys.executable, "-c", "import durable_rules_engine as d; assert d.REX_FIXES >= 1"])
+         [sys.executable, "-c", "import durable_rules_engine as d; assert d.REX_FIXES >= 2"])
 
 
 def main() -> int:
@@ -80,7 +81,7 @@ def main() -> int:
     except BuildError as exc:
         print(f"third_party/durable-rules/build.py: {exc}", file=sys.stderr)
         return 2
-    print("durable-rules 2.0.28+rex.1 installed")
+    print("durable-rules 2.0.28+rex.2 installed")
     return 0
 
 
