@@ -137,15 +137,19 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(set(found))
 
 
-def evaluate_file(engine: Engine, path: Path, today: dt.date) -> CaseResult:
-    """Load, evaluate and compare one case file (no gates or baseline yet)."""
+def evaluate_file(engine: Engine, path: Path, today: dt.date,
+                  now: dt.datetime | None = None) -> CaseResult:
+    """Load, evaluate and compare one case file (no gates or baseline yet). A case with an
+    as-of date in its expect block is judged on that date; otherwise on ``today``, and its
+    deadlines in hours at the moment ``now`` when given."""
     try:
         case = load_case(path)
     except RexError as exc:
         return CaseResult(str(path), tuple(Problem.of(e, str(path)) for e in flatten(exc)))
     as_of = case.expect.as_of if case.expect else None
     try:
-        report = engine.report(case, as_of=as_of, today=as_of or today)
+        report = engine.report(case, as_of=as_of, today=as_of or today,
+                               now=None if as_of else now)
     except RexError as exc:
         return CaseResult(str(path), tuple(Problem.of(e, str(path)) for e in flatten(exc)))
     mismatches = tuple(compare(report, case.expect)) if case.expect else ()
@@ -155,13 +159,15 @@ def evaluate_file(engine: Engine, path: Path, today: dt.date) -> CaseResult:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rule_paths: Sequence[str] | None, today: dt.date) -> None:
+def _init_worker(rule_paths: Sequence[str] | None, today: dt.date,
+                 now: dt.datetime | None) -> None:
     _WORKER["engine"] = Engine(load_rules(list(rule_paths) if rule_paths else None))
     _WORKER["today"] = today
+    _WORKER["now"] = now
 
 
 def _work(path: str) -> CaseResult:
-    return evaluate_file(_WORKER["engine"], Path(path), _WORKER["today"])
+    return evaluate_file(_WORKER["engine"], Path(path), _WORKER["today"], _WORKER["now"])
 
 
 def run_check(
@@ -178,12 +184,13 @@ def run_check(
     """Check every case file under ``paths``; results come back in path order."""
     check_engine_build()  # here too: a worker whose initializer fails is started again forever
     day = today or dt.date.today()
+    now = dt.datetime.now(dt.timezone.utc) if today is None else None  # one moment per run
     files = case_files(paths)
     results: list[CaseResult] = []
     if jobs > 1 and len(files) > 1:
         context = multiprocessing.get_context("spawn")  # a fresh process: its own engine
         with context.Pool(jobs, initializer=_init_worker,
-                          initargs=(list(rule_paths) if rule_paths else None, day)) as pool:
+                          initargs=(list(rule_paths) if rule_paths else None, day, now)) as pool:
             for index, result in enumerate(pool.imap(_work, [str(f) for f in files],
                                                      chunksize=4), 1):
                 results.append(result)
@@ -192,7 +199,7 @@ def run_check(
     else:
         engine = Engine(pack)
         for index, path in enumerate(files, 1):
-            results.append(evaluate_file(engine, path, day))
+            results.append(evaluate_file(engine, path, day, now))
             if progress:
                 progress(index, len(files))
     finished = []

@@ -99,10 +99,16 @@ class Engine:
         as_of: dt.date | None = None,
         today: dt.date | None = None,
         show_all: bool = False,
+        now: dt.datetime | None = None,
     ) -> Report:
+        """The report; without ``today``, deadlines are judged today, and those counted in
+        hours at this moment (``now``, timezone-aware, when given)."""
         matches = self.matches(case, as_of)
+        if today is None:
+            now = now or dt.datetime.now(dt.timezone.utc)
+            today = dt.date.today()
         return build_report(
-            self.prepare(case), self.program(as_of), matches, today=today or dt.date.today(),
+            self.prepare(case), self.program(as_of), matches, today=today, now=now,
             show_all=show_all,
         )
 

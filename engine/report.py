@@ -108,12 +108,18 @@ def build_report(
     matches: Sequence[EngineMatch],
     *,
     today: dt.date,
+    now: dt.datetime | None = None,
     show_all: bool = False,
 ) -> Report:
+    """The report on one case. Deadlines are judged on ``today`` (or the as-of date); a
+    deadline counted in hours is judged on the moment ``now`` when it is given and the report
+    is not as of another date, so that a 72-hour notice is "passed" from the minute it ran out,
+    not from the next day."""
     evaluator = Evaluator(program.rules, case, program.as_of)
     reference = program.as_of or today
+    clock = now if program.as_of is None else None
     findings = [
-        _finding(evaluator, program, match, reference) for match in matches
+        _finding(evaluator, program, match, reference, clock) for match in matches
     ]
     findings.sort(key=_order)
     not_applied: list[NotApplied] = []
@@ -185,7 +191,7 @@ def _world(status: str) -> str:
 
 
 def _finding(evaluator: Evaluator, program: Program, match: EngineMatch,
-             reference: dt.date) -> Finding:
+             reference: dt.date, clock: dt.datetime | None) -> Finding:
     rule = program.pack.get(match.rule)
     if rule is None or rule.finding is None:
         raise EngineError(f"the rule engine reported {match.rule!r}, which is not a finding rule")
@@ -213,7 +219,7 @@ def _finding(evaluator: Evaluator, program: Program, match: EngineMatch,
     questions = _questions(evaluator, rule, assignment) if match.status == "possible" else []
     who = tuple(_who(item, names, assignment) for item in spec.who_acts)
     deadlines = tuple(
-        _deadline(evaluator, item, assignment, reference) for item in spec.deadlines
+        _deadline(evaluator, item, assignment, reference, clock) for item in spec.deadlines
     )
     amounts = tuple(_amount(item, assignment) for item in spec.amounts)
     return Finding(
@@ -468,7 +474,7 @@ def _add(found: dict[str, Question], path: str, text: str, rule: Rule,
 
 
 def _deadline(evaluator: Evaluator, spec: DeadlineSpec, assignment: Mapping[str, Value],
-              reference: dt.date) -> Deadline:
+              reference: dt.date, clock: dt.datetime | None) -> Deadline:
     start = _date(evaluator, spec.start, assignment)
     period = period_text(spec.unit, spec.amount, spec.calendar, spec.beginning_with)
     basis_law = f" {spec.basis}" if spec.basis else ""
@@ -479,7 +485,10 @@ def _deadline(evaluator: Evaluator, spec: DeadlineSpec, assignment: Mapping[str,
                         f"{basis_law}", "unknown")
     if spec.unit == "hours":
         moment = add_hours(start, spec.amount)
-        status = "passed" if moment.date() < reference else "open"
+        if clock is not None:
+            status = "passed" if moment < clock else "open"
+        else:
+            status = "passed" if moment.date() < reference else "open"
         return Deadline(spec.id, spec.what, moment,
                         f"{period} {start.label} ({_dated(start, hours=True)}).{basis_law}", status,
                         _fact_status(start.status))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -63,6 +64,31 @@ def test_a_deadline_in_hours_runs_from_the_moment_of_awareness(
     deadline = next(d for f in report.findings for d in f.deadlines if d.id == "ico-72-hours")
     assert deadline.date == due
     assert shown in deadline.basis
+
+
+def _ico_status(engine: Engine, **when: Any) -> str:
+    case = case_from_document(load_bytes(GDPR_CASE.read_bytes(), str(GDPR_CASE)))
+    report = engine.report(case, **when)
+    return next(d.status for f in report.findings for d in f.deadlines if d.id == "ico-72-hours")
+
+
+def test_a_deadline_in_hours_has_passed_from_the_minute_it_ran_out(engine: Engine) -> None:
+    # Aware 2025-03-03T09:30Z: the 72 hours ran out at 2025-03-06T09:30Z.
+    day = dt.date(2025, 3, 6)
+    utc = dt.timezone.utc
+    assert _ico_status(engine, today=day, now=dt.datetime(2025, 3, 6, 9, 29, tzinfo=utc)) == \
+        "open"
+    assert _ico_status(engine, today=day, now=dt.datetime(2025, 3, 6, 9, 31, tzinfo=utc)) == \
+        "passed"
+    assert _ico_status(engine, today=day, now=dt.datetime(2025, 3, 6, 10, 31,
+                                                         tzinfo=dt.timezone(dt.timedelta(hours=1)))
+                       ) == "passed"
+    # Judged on a day without a moment (an as-of date, or a day given alone), a deadline that
+    # runs out during that day is still open on it.
+    assert _ico_status(engine, today=day) == "open"
+    assert _ico_status(engine, today=day + dt.timedelta(days=1)) == "passed"
+    assert _ico_status(engine, as_of=day, now=dt.datetime(2025, 3, 6, 23, 0, tzinfo=utc)) == \
+        "open"
 
 
 def test_a_period_beginning_with_the_start_day_ends_a_day_earlier() -> None:
