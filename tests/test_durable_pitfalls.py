@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from durable import engine as durable_engine
 from durable.engine import MessageNotHandledException, MessageObservedException
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from engine import compiler, session
@@ -248,6 +248,8 @@ _FACTS = st.builds(
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tests=st.lists(_TESTS, min_size=1, max_size=60),
        facts=st.lists(_FACTS, min_size=1, max_size=8))
+@example(tests=[{"a": 1}, {"a": "true"}],  # a boolean equals both 1 and "true"
+         facts=[{"ft": "f", "n": 0, "a": True, "l": ["none"]}])
 def test_4_the_stack_model_never_undercounts(tests: list[Any],
                                              facts: list[dict[str, Any]]) -> None:
     """One level of tests under the kind test, where what a fact pushes does not depend on the
