@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import importlib.metadata
 import json
 import os
 import platform
@@ -262,7 +263,8 @@ def main() -> None:
         f"{args.reps} --memory-cases {args.memory_cases}`) on {dt.date.today().isoformat()}.",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs ({_cpu()}), Linux "
-        f"{platform.release()}; CPython {platform.python_version()}; durable-rules 2.0.28; "
+        f"{platform.release()}; CPython {platform.python_version()}; "
+        f"durable-rules {importlib.metadata.version('durable-rules')}; "
         f"PyYAML {yaml.__version__} (C loader: {hasattr(yaml, 'CSafeLoader')}).",
         "",
         f"Workload: {args.cases} synthetic cases from `bench/generate.py` (seed 20261127), "
