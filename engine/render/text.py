@@ -80,8 +80,8 @@ def _finding(finding: Finding) -> list[str]:
         lines.append("  Deadlines:")
         for deadline in finding.deadlines:
             data = deadline_dict(deadline)
-            when = data["date"] or "unknown"
-            lines.extend(_wrap(f"- {when} ({data['status']}): {deadline.what}. {deadline.basis}",
+            when = f"{data['date']} ({data['status']})" if data["date"] else "date unknown"
+            lines.extend(_wrap(f"- {when}: {deadline.what}. {deadline.basis}",
                                first="    ", indent="      "))
     if finding.amounts:
         lines.append("  At stake:")
