@@ -22,10 +22,11 @@ from .cases import load_case
 from .errors import RexError, flatten
 from .evaluate import Engine
 from .expect import Mismatch, compare
+from .matchers.durable import check_engine_build
 from .model import STATUS_RANK, Expectations, Finding
 from .report import Report
-from .rules import RulePack, load_rules
-from .session import check_engine_build
+from .rulemodel import RulePack
+from .rules import load_rules
 
 
 @dataclass(frozen=True)

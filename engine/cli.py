@@ -41,7 +41,8 @@ from .render import junit as render_junit
 from .render import sarif as render_sarif
 from .render.json_report import to_dict
 from .render.rule import render as render_rule
-from .rules import RulePack, load_rules
+from .rulemodel import RulePack
+from .rules import load_rules
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
 EXIT_CODES = """\b

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .check import CheckResult
 from .expect import matched
-from .rules import RulePack
+from .rulemodel import RulePack
 
 KINDS = ("triggered", "absent", "possible")
 

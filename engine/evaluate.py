@@ -1,43 +1,71 @@
-"""Evaluate cases: compile the rule pack once, run each case's facts through durable_rules,
-and keep the best status for each finding.
+"""The library entry point: evaluate cases against a rule pack and build their reports.
 
-This is the library entry point the command line and ``rex check`` use.
+``Engine`` decides which law applies (``engine.inforce``), compiles each distinct selection of
+rules once, matches a case with a matcher (durable_rules by default, ``engine.matchers``) and
+builds the report, whose explanations come from the plain-Python evaluator. ``cross_check``
+holds the rule engine to that evaluator, the visible step the tests and ``rex check
+--cross-check`` run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .compiler import STATUS_OF_VARIANT, Program, compile_pack, encode_case
-from .evaluator import oracle_findings
-from .model import STATUS_RANK, Case
-from .report import EngineMatch, Report, build_report
-from .rules import RulePack
-from .session import Session, check_engine_build, session_for
+from .compiler import Program, compile_selection
+from .inforce import select
+from .matchers import EngineMatch, Matcher
+from .matchers.durable import DurableMatcher, Session, check_engine_build
+from .matchers.oracle import OracleMatcher
+from .model import Case
+from .report import Report, build_report
+from .rulemodel import RulePack
+
+Statuses = dict[tuple[str, tuple[str, ...]], str]
+
+
+def durable_matcher(program: Program) -> Matcher:
+    return DurableMatcher(program)
 
 
 class Engine:
-    """Evaluates cases against one rule pack; compiled programs are cached per as-of date."""
+    """Evaluates cases against one rule pack; one compiled program per distinct selection of
+    rules in force, one matcher per program."""
 
-    def __init__(self, pack: RulePack) -> None:
-        check_engine_build()  # before any output, so that nothing is written on a stock build
+    def __init__(self, pack: RulePack,
+                 matcher: Callable[[Program], Matcher] = durable_matcher) -> None:
+        if matcher is durable_matcher:
+            check_engine_build()  # before any output: nothing is written on a stock build
         self.pack = pack
-        self._programs: dict[dt.date | None, Program] = {}
-        self._sessions: dict[dt.date | None, Session] = {}
-        self._plan_cache: dict[str, dict[str, tuple[str, int, tuple[int, ...],
-                                                    tuple[int, ...], str]]] = {}
-        self._binding_names: dict[str, list[str]] = {}
+        self.make_matcher = matcher
+        self._programs: dict[tuple[bool, tuple[str, ...]], Program] = {}
+        self._matchers: dict[str, Matcher] = {}
 
-    def program(self, as_of: dt.date | None = None) -> Program:
-        if as_of not in self._programs:
-            self._programs[as_of] = compile_pack(self.pack, as_of)
-        return self._programs[as_of]
+    def program(self, as_of: dt.date | None = None, today: dt.date | None = None) -> Program:
+        """The compiled program for the law applied as of ``as_of`` (None: each event's own
+        date; rules that apply to no event judged on ``today``)."""
+        selection = select(self.pack, as_of, today)
+        found = self._programs.get(selection.key)
+        if found is None:
+            found = self._programs[selection.key] = compile_selection(self.pack, selection)
+        if found.as_of != as_of:  # the same law on another date: the same compiled rulesets
+            found = replace(found, as_of=as_of, skipped=selection.skipped)
+        return found
+
+    def matcher(self, as_of: dt.date | None = None) -> Matcher:
+        program = self.program(as_of)
+        found = self._matchers.get(program.fingerprint)
+        if found is None:
+            found = self._matchers[program.fingerprint] = self.make_matcher(program)
+        return found
 
     def session(self, as_of: dt.date | None = None) -> Session:
-        if as_of not in self._sessions:
-            self._sessions[as_of] = session_for(self.program(as_of))
-        return self._sessions[as_of]
+        """The durable_rules session behind the default matcher (for tests and benchmarks)."""
+        matcher = self.matcher(as_of)
+        if not isinstance(matcher, DurableMatcher):
+            raise TypeError("this engine does not run on durable_rules")
+        return matcher.session
 
     def prepare(self, case: Case) -> Case:
         """The case with the rows of the packs' reference tables that name one of its parties."""
@@ -46,52 +74,8 @@ class Engine:
         return replace(case, objects=case.objects + rows) if rows else case
 
     def matches(self, case: Case, as_of: dt.date | None = None) -> list[EngineMatch]:
-        """The best match of each finding rule and key, as the rule engine finds them."""
-        program = self.program(as_of)
-        activations = self.session(as_of).run(encode_case(self.prepare(case)))
-        plans = self._plans(program)
-        best: dict[tuple[str, tuple[str, ...]], tuple[int, tuple[str, ...], str]] = {}
-        for compiled_name, keys in activations:
-            rule_id, rank, key_at, bound_at, name = plans[compiled_name]
-            key = (rule_id, tuple(keys[i] if i >= 0 else "?" for i in key_at))
-            bound = tuple(keys[i] if i >= 0 else "?" for i in bound_at)
-            known = best.get(key)
-            if known is None or rank > known[0] or (rank == known[0] and bound < known[1]):
-                best[key] = (rank, bound, name)
-        matches = []
-        for key in sorted(best):
-            rank, bound, name = best[key]
-            variant = program.compiled[name].variant
-            names = self._binding_names[key[0]]
-            matches.append(EngineMatch(key[0], STATUS_OF_VARIANT[variant],
-                                       dict(zip(names, bound, strict=True))))
-        return matches
-
-    def _plans(self, program: Program) -> dict[str, tuple[str, int, tuple[int, ...],
-                                                          tuple[int, ...], str]]:
-        """For each compiled rule that reports: where its key and bindings are in an
-        activation's keys (-1 for a binding left unbound)."""
-        cached = self._plan_cache.get(program.fingerprint)
-        if cached is not None:
-            return cached
-        rules = {rule.id: rule for rule in program.rules}
-        plans = {}
-        for name, compiled in program.compiled.items():
-            rule = rules[compiled.rule]
-            if rule.finding is None:
-                continue
-            position = {binding: i for i, binding in enumerate(compiled.bindings)}
-            names = sorted(b.name for b in rule.bindings)
-            self._binding_names[rule.id] = names
-            plans[name] = (
-                rule.id,
-                STATUS_RANK[STATUS_OF_VARIANT[compiled.variant]],
-                tuple(position.get(b, -1) for b in rule.key),
-                tuple(position.get(b, -1) for b in names),
-                name,
-            )
-        self._plan_cache[program.fingerprint] = plans
-        return plans
+        """The best match of each finding rule and key."""
+        return list(self.matcher(as_of).matches(self.prepare(case)))
 
     def report(
         self,
@@ -112,20 +96,32 @@ class Engine:
             show_all=show_all,
         )
 
-    def statuses(
-        self, case: Case, as_of: dt.date | None = None
-    ) -> dict[tuple[str, tuple[str, ...]], str]:
-        """(rule, key) -> status from the rule engine; compare with ``oracle``."""
+    def statuses(self, case: Case, as_of: dt.date | None = None) -> Statuses:
+        """(rule, key) -> status from the matcher; compare with ``oracle``."""
+        return _statuses(self.program(as_of), self.matches(case, as_of))
+
+    def oracle(self, case: Case, as_of: dt.date | None = None) -> Statuses:
+        """The same mapping computed by the plain-Python evaluator."""
         program = self.program(as_of)
-        rules = {rule.id: rule for rule in program.rules}
-        out: dict[tuple[str, tuple[str, ...]], str] = {}
-        for match in self.matches(case, as_of):
-            rule = rules[match.rule]
-            out[(match.rule, tuple(match.bound[name] for name in rule.key))] = match.status
+        return _statuses(program, OracleMatcher(program).matches(self.prepare(case)))
+
+    def cross_check(self, case: Case, as_of: dt.date | None = None) -> list[str]:
+        """Where the rule engine and the plain-Python evaluator disagree (empty: they agree)."""
+        engine, oracle = self.statuses(case, as_of), self.oracle(case, as_of)
+        out = []
+        for key in sorted(set(engine) | set(oracle)):
+            if engine.get(key) != oracle.get(key):
+                rule, bound = key
+                out.append(f"{rule} on {', '.join(bound)}: the rule engine says "
+                           f"{engine.get(key, 'nothing')}, the evaluator "
+                           f"{oracle.get(key, 'nothing')}")
         return out
 
-    def oracle(
-        self, case: Case, as_of: dt.date | None = None
-    ) -> dict[tuple[str, tuple[str, ...]], str]:
-        """The same mapping computed by the plain-Python evaluator."""
-        return oracle_findings(self.program(as_of).rules, self.prepare(case), as_of)
+
+def _statuses(program: Program, matches: Sequence[EngineMatch]) -> Statuses:
+    rules = {rule.id: rule for rule in program.rules}
+    out: Statuses = {}
+    for match in matches:
+        rule = rules[match.rule]
+        out[(match.rule, tuple(match.bound[name] for name in rule.key))] = match.status
+    return out

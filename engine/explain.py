@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .compiler import Program
-from .evaluator import Evaluator, F, T, U, Unbound, Value, ident
+from .matchers.oracle import Evaluator, F, T, U, Unbound, Value, ident
 from .model import Case, CaseObject
-from .rules import AllOf, AnyOf, Cond, FactRef, Leaf, Rule
+from .rulemodel import AllOf, AnyOf, Cond, FactRef, Leaf, Rule
 
 WORD = {T: "true", F: "false", U: "unknown"}
 

@@ -20,7 +20,8 @@ from urllib.parse import urlparse
 from .catalogue import catalogue
 from .errors import Location, RexError, flatten
 from .logic import nnf
-from .rules import AllOf, AnyOf, Cond, FactRef, Leaf, Rule, RulePack, load_rules
+from .rulemodel import AllOf, AnyOf, Cond, FactRef, Leaf, Rule, RulePack
+from .rules import load_rules
 
 OFFICIAL_DOMAINS = (
     "legislation.gov.uk", "gov.uk", "parliament.uk", "ecfr.gov", "federalregister.gov",

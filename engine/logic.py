@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import RuleError
-from .rules import TRUE, AllOf, AnyOf, Cond, FactRef, Leaf, NotOf
+from .rulemodel import TRUE, AllOf, AnyOf, Cond, FactRef, Leaf, NotOf
 
 FALSE = AnyOf(())
 MAX_DISJUNCTS = 64

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..rules import AllOf, AnyOf, Cond, Leaf, NotOf, Rule
+from ..rulemodel import AllOf, AnyOf, Cond, Leaf, NotOf, Rule
 
 
 def render(rule: Rule) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from .. import __version__
 from ..check import CheckResult
 from ..model import Finding
-from ..rules import RulePack
+from ..rulemodel import RulePack
 
 LEVEL = {"triggered": "error", "alleged": "warning", "possible": "note"}
 TOOL_RULES = {

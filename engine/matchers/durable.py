@@ -31,8 +31,10 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable_engine
 
-from .compiler import CompiledRule, Program, derived_fact, fkey
-from .errors import EngineError
+from ..compiler import STATUS_OF_VARIANT, CompiledRule, Program, derived_fact, encode_case, fkey
+from ..errors import EngineError
+from ..model import STATUS_RANK, Case
+from . import EngineMatch
 
 MAX_LIVE_FACTS = 20_000
 """Facts one case may hold in one ruleset at once (durable_rules' 32-bit fact hash makes
@@ -422,3 +424,60 @@ dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def fact_key(path: str) -> str:
     return fkey(path)
+
+
+_Plan = tuple[str, int, tuple[int, ...], tuple[int, ...], str]
+
+
+class DurableMatcher:
+    """The rule engine: a compiled program's rulesets in durable_rules, over a case's facts."""
+
+    name = "durable_rules"
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.session = session_for(program)
+        self.binding_names: dict[str, list[str]] = {}
+        self.plans = self._plans()
+
+    def matches(self, case: Case) -> list[EngineMatch]:
+        """The best match of each finding rule and key, as the rule engine finds them."""
+        activations = self.session.run(encode_case(case))
+        plans = self.plans
+        best: dict[tuple[str, tuple[str, ...]], tuple[int, tuple[str, ...], str]] = {}
+        for compiled_name, keys in activations:
+            rule_id, rank, key_at, bound_at, name = plans[compiled_name]
+            key = (rule_id, tuple(keys[i] if i >= 0 else "?" for i in key_at))
+            bound = tuple(keys[i] if i >= 0 else "?" for i in bound_at)
+            known = best.get(key)
+            if known is None or rank > known[0] or (rank == known[0] and bound < known[1]):
+                best[key] = (rank, bound, name)
+        matches = []
+        for key in sorted(best):
+            rank, bound, name = best[key]
+            variant = self.program.compiled[name].variant
+            names = self.binding_names[key[0]]
+            matches.append(EngineMatch(key[0], STATUS_OF_VARIANT[variant],
+                                       dict(zip(names, bound, strict=True))))
+        return matches
+
+    def _plans(self) -> dict[str, _Plan]:
+        """For each compiled rule that reports: where its key and bindings are in an
+        activation's keys (-1 for a binding left unbound)."""
+        rules = {rule.id: rule for rule in self.program.rules}
+        plans = {}
+        for name, compiled in self.program.compiled.items():
+            rule = rules[compiled.rule]
+            if rule.finding is None:
+                continue
+            position = {binding: i for i, binding in enumerate(compiled.bindings)}
+            names = sorted(b.name for b in rule.bindings)
+            self.binding_names[rule.id] = names
+            plans[name] = (
+                rule.id,
+                STATUS_RANK[STATUS_OF_VARIANT[compiled.variant]],
+                tuple(position.get(b, -1) for b in rule.key),
+                tuple(position.get(b, -1) for b in names),
+                name,
+            )
+        return plans

@@ -17,14 +17,15 @@ compiled rulesets to.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import catalogue
-from .model import STATUS_RANK, Case, CaseObject, Fact, FindingStatus
-from .rules import AllOf, Binding, Cond, FactRef, Leaf, NotOf, Rule
+from ..catalogue import catalogue
+from ..compiler import Program
+from ..model import STATUS_RANK, Case, CaseObject, Fact, FindingStatus
+from ..rulemodel import AllOf, Binding, Cond, FactRef, Leaf, NotOf, Rule
+from . import EngineMatch
 
 F, U, T = 0, 1, 2
 WORLDS = ("c", "a", "p")
@@ -425,8 +426,22 @@ def oracle_findings(
     return out
 
 
-def group_by(items: Sequence[Any], key: Any) -> dict[Any, list[Any]]:
-    grouped: dict[Any, list[Any]] = defaultdict(list)
-    for item in items:
-        grouped[key(item)].append(item)
-    return grouped
+class OracleMatcher:
+    """The plain-Python evaluator as a matcher: the oracle the rule engine is held to."""
+
+    name = "oracle"
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+
+    def matches(self, case: Case) -> list[EngineMatch]:
+        evaluator = Evaluator(self.program.rules, case, self.program.as_of)
+        out = []
+        for rule in sorted(self.program.rules, key=lambda r: r.id):
+            if rule.finding is None:
+                continue
+            for match in evaluator.matches(rule):
+                bound = {name: ident(value) for name, value in match.assignment.items()}
+                out.append(EngineMatch(rule.id, match.status, bound))
+        return out
+

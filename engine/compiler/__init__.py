@@ -1,0 +1,119 @@
+"""Rules -> plain durable_rules JSON rulesets, and cases -> the facts those rulesets read.
+
+Nothing here imports ``durable``: the output is plain data that a golden file can pin and that
+``session.py`` (the one module that talks to durable_rules) registers.
+
+How three outcomes come out of a two-valued engine
+--------------------------------------------------
+Every case object is asserted twice: once as the *confirmed* world (``w: c``, only confirmed
+facts) and once as the *alleged* world (``w: a``, confirmed and alleged facts). An unknown
+fact is simply absent. Each rule is compiled into variants:
+
+* ``c``: the condition, strictly, over the confirmed world -> ``triggered``;
+* ``a``: the condition, strictly, over the alleged world -> ``alleged``;
+* ``p``: the condition relaxed (each test also holds when its fact is unknown) over the alleged
+  world -> ``possible``. A binding named by an unknown reference (the acquirer of an event
+  whose acquirer is unknown) is left unbound in extra ``p`` variants.
+
+Derived facts are asserted per variant (``w`` = ``c``, ``a`` or ``p``) and joined only within
+their own variant, so a derived fact that rests on alleged facts never makes a finding
+``triggered``.
+
+Safety against durable_rules 2.0.28 (docs/durable-rules.md lists each pitfall):
+no ``$not``, no regex, no ``post``; every pattern tests its fact kind first; fields another
+pattern reads are guarded with ``$ex``; numbers are encoded so the C parser reads them exactly;
+rules are packed into rulesets small enough that the alpha network's 64-entry stack cannot
+overflow (``alpha_stack_bound``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from ..inforce import Selection, select
+from ..rulemodel import RulePack
+from .encode import (
+    EMPTY_LIST_MARK,
+    MAX_FACT_PROPERTIES,
+    MAX_SAFE_INT,
+    SID,
+    derived_fact,
+    encode_case,
+    encode_number,
+    encode_value,
+    fkey,
+    object_facts,
+)
+from .packing import STACK_BUDGET, STACK_LIMIT, alpha_stack_bound, pack_chunks
+from .patterns import MAX_PATTERN_EXPRESSIONS, _check_expression_order, compile_rule
+from .program import STATUS_OF_VARIANT, VARIANTS, Chunk, CompiledRule, Program
+
+__all__ = [
+    "EMPTY_LIST_MARK",
+    "MAX_FACT_PROPERTIES",
+    "MAX_PATTERN_EXPRESSIONS",
+    "MAX_SAFE_INT",
+    "SID",
+    "STACK_BUDGET",
+    "STACK_LIMIT",
+    "STATUS_OF_VARIANT",
+    "VARIANTS",
+    "Chunk",
+    "CompiledRule",
+    "Program",
+    "_check_expression_order",
+    "alpha_stack_bound",
+    "compile_pack",
+    "compile_rule",
+    "compile_selection",
+    "derived_fact",
+    "describe_program",
+    "encode_case",
+    "encode_number",
+    "encode_value",
+    "fkey",
+    "object_facts",
+]
+
+
+def compile_pack(pack: RulePack, as_of: dt.date | None = None,
+                 today: dt.date | None = None) -> Program:
+    """Compile the rules of ``pack`` that apply (``engine.inforce.select``) into rulesets; a
+    rule that applies to no event is judged on ``today`` (the as-of date when one is given)."""
+    return compile_selection(pack, select(pack, as_of, today))
+
+
+def compile_selection(pack: RulePack, selection: Selection) -> Program:
+    """Compile the selected rules into durable_rules rulesets."""
+    as_of = selection.as_of
+    groups = [compile_rule(rule, as_of) for rule in selection.rules]
+    chunks = pack_chunks(groups)
+    compiled = {c.name: c for group in groups for c in group}
+    # The fingerprint names the rulesets and decides which programs share a session, whose
+    # actions carry what a match means: so it covers the actions too, not only the tests.
+    digest = hashlib.sha256(
+        json.dumps([[(r.name, r.definition, r.rule, r.variant, r.bindings, r.unbound,
+                      r.derive, r.reports) for r in c.rules] for c in chunks],
+                   sort_keys=True).encode()
+    ).hexdigest()[:12]
+    named = tuple(
+        Chunk(f"rex-{digest}-{index}", chunk.rules, chunk.kinds, chunk.stack_bound,
+              chunk.observes)
+        for index, chunk in enumerate(chunks)
+    )
+    return Program(pack, as_of, selection.rules, selection.skipped, named, compiled, digest)
+
+
+def describe_program(program: Program) -> dict[str, Any]:
+    """A JSON-able summary of a compiled program (for golden files and debugging)."""
+    return {
+        "as_of": program.as_of.isoformat() if program.as_of else None,
+        "rulesets": [
+            {"kinds": sorted(chunk.kinds), "stack_bound": chunk.stack_bound,
+             "rules": chunk.definition()}
+            for chunk in program.chunks
+        ],
+    }

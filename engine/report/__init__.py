@@ -1,0 +1,118 @@
+"""From matches to the report: findings with who acts, deadlines, facts and questions.
+
+The rule engine (durable_rules, via ``evaluate.py``) decides which rules fire and with which
+status. The plain-Python evaluator then explains each match: the facts it rests on (value,
+status and the line of the case file), the questions whose answers would settle a ``possible``
+finding, and the dates its deadlines count from. Before it explains a match it checks that it
+reaches the same status; if it does not, rex stops rather than print a report it cannot vouch
+for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .. import __version__
+from ..compiler import Program
+from ..matchers import EngineMatch
+from ..matchers.oracle import Evaluator
+from ..model import SEVERITIES, STATUS_RANK, Case, Finding, NotApplied
+from .finding import finding as explain_match
+from .whynot import why_not
+
+__all__ = ["REPORT_SCHEMA", "Report", "Summary", "build_report", "why_not"]
+
+REPORT_SCHEMA = "1.0"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of findings by status, by regime (and status), and by who acts."""
+
+    by_status: dict[str, int]
+    by_regime: dict[str, dict[str, int]]
+    by_who_acts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Report:
+    case_id: str
+    case_title: str
+    case_file: str
+    as_of: str | None
+    """The ``--as-of`` date, if the law was applied as it stood on one date."""
+    deadlines_as_of: str
+    findings: tuple[Finding, ...]
+    not_applied: tuple[NotApplied, ...]
+    rules_considered: int
+    show_all: bool
+    version: str = __version__
+
+    def summary(self) -> Summary:
+        by_status = Counter(f.status for f in self.findings)
+        by_regime: dict[str, Counter[str]] = {}
+        for finding in self.findings:
+            by_regime.setdefault(finding.regime, Counter())[finding.status] += 1
+        by_actor: Counter[str] = Counter()
+        for finding in self.findings:
+            for name in sorted({who.name for who in finding.who_acts}):
+                by_actor[name] += 1
+        return Summary(
+            by_status={s: by_status.get(s, 0) for s in ("triggered", "alleged", "possible")},
+            by_regime={r: dict(sorted(c.items())) for r, c in sorted(by_regime.items())},
+            by_who_acts=dict(sorted(by_actor.items())),
+        )
+
+
+def build_report(
+    case: Case,
+    program: Program,
+    matches: Sequence[EngineMatch],
+    *,
+    today: dt.date,
+    now: dt.datetime | None = None,
+    show_all: bool = False,
+) -> Report:
+    """The report on one case. Deadlines are judged on ``today`` (or the as-of date); a
+    deadline counted in hours is judged on the moment ``now`` when it is given and the report
+    is not as of another date, so that a 72-hour notice is "passed" from the minute it ran out,
+    not from the next day."""
+    evaluator = Evaluator(program.rules, case, program.as_of)
+    reference = program.as_of or today
+    clock = now if program.as_of is None else None
+    findings = [
+        explain_match(evaluator, program, match, reference, clock) for match in matches
+    ]
+    findings.sort(key=_order)
+    not_applied: list[NotApplied] = []
+    if show_all:
+        fired = {match.rule for match in matches}
+        for rule in program.pack.findings:
+            if rule.id in fired:
+                continue
+            reason = program.skipped.get(rule.id) or why_not(evaluator, rule)
+            not_applied.append(NotApplied(rule.id, rule.regime, rule.title, reason))
+    return Report(
+        case_id=case.id,
+        case_title=case.title,
+        case_file=case.file,
+        as_of=program.as_of.isoformat() if program.as_of else None,
+        deadlines_as_of=reference.isoformat(),
+        findings=tuple(findings),
+        not_applied=tuple(not_applied),
+        rules_considered=len(program.pack.findings),
+        show_all=show_all,
+    )
+
+
+def _order(finding: Finding) -> tuple[int, int, str, str, tuple[tuple[str, str], ...]]:
+    return (
+        -STATUS_RANK[finding.status],
+        SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else 99,
+        finding.regime,
+        finding.rule,
+        tuple(sorted(finding.on.items())),
+    )

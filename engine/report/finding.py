@@ -1,0 +1,177 @@
+"""One finding from one match: the rule's status checked, then its words, who acts, deadlines,
+amounts, facts and questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from ..compiler import Program
+from ..errors import EngineError
+from ..matchers import EngineMatch
+from ..matchers.oracle import UNBOUND, Derived, Evaluator, Unbound, Value, ident
+from ..model import Amount, CaseObject, Finding, FindingStatus, WhoActs
+from ..rulemodel import AmountSpec, Rule, WhoSpec
+from .deadlines import deadline
+from .grounds import facts_of, questions_of
+from .words import capitalised, fact_path, fill, names_of
+
+
+def assignment_for(evaluator: Evaluator, rule: Rule, bound: Mapping[str, str]) -> dict[str, Value]:
+    """Rebuild the evaluator's view of an engine match."""
+    assignment: dict[str, Value] = {}
+    for binding in rule.bindings:
+        ident_ = bound.get(binding.name, "?")
+        if ident_ == "?":
+            assignment[binding.name] = UNBOUND
+        elif binding.derived:
+            fact = _derived_by_key(evaluator, ident_)
+            if fact is None:
+                raise EngineError(f"{rule.id}: the rule engine derived {ident_}, which the "
+                                  "evaluator does not")
+            assignment[binding.name] = fact
+        else:
+            obj = evaluator.index.by_id.get((binding.kind, ident_))
+            if obj is None:
+                raise EngineError(f"{rule.id}: the rule engine bound {binding.name} to "
+                                  f"{ident_!r}, which is not a {binding.kind} of the case")
+            assignment[binding.name] = obj
+    return assignment
+
+
+def _derived_by_key(evaluator: Evaluator, key: str) -> Derived | None:
+    for world in ("c", "a", "p"):
+        for fact in evaluator.derived[world]:
+            if fact.key == key:
+                return fact
+    return None
+
+
+def world_of(status: str) -> str:
+    return {"triggered": "c", "alleged": "a", "possible": "p"}[status]
+
+
+def finding(evaluator: Evaluator, program: Program, match: EngineMatch,
+             reference: dt.date, clock: dt.datetime | None) -> Finding:
+    rule = program.pack.get(match.rule)
+    if rule is None or rule.finding is None:
+        raise EngineError(f"the rule engine reported {match.rule!r}, which is not a finding rule")
+    assignment = assignment_for(evaluator, rule, match.bound)
+    world = world_of(match.status)
+    if evaluator.holds(rule, assignment, world) != match.status or not _derived_ok(
+        evaluator, rule, assignment, world
+    ):
+        raise EngineError(
+            f"{rule.id}: the rule engine and the evaluator disagree on "
+            f"{dict(match.bound)} ({match.status}); no report is printed"
+        )
+    view = "c" if world == "c" else "a"
+    status = match.status
+    note = ""
+    capped_from: FindingStatus | None = None
+    if rule.certainty == "unverified" and status != "possible":
+        capped_from = status
+        note = (f"Capped at possible: the rule rests on a figure or wording not confirmed from a "
+                f"primary source; on the facts it would be {status}.")
+        status = "possible"
+    names = names_of(rule, assignment)
+    spec = rule.finding
+    facts = facts_of(evaluator, rule, assignment, view)
+    questions = questions_of(evaluator, rule, assignment) if match.status == "possible" else []
+    who = tuple(_who(item, names, assignment) for item in spec.who_acts)
+    deadlines = tuple(
+        deadline(evaluator, item, assignment, reference, clock) for item in spec.deadlines
+    )
+    amounts = tuple(_amount(item, assignment) for item in spec.amounts)
+    return Finding(
+        rule=rule.id,
+        regime=rule.regime,
+        title=capitalised(fill(spec.title, names)),
+        status=status,
+        severity=rule.severity,
+        provision=rule.provision,
+        url=rule.url,
+        summary=fill(spec.summary, names),
+        on={name: ident(value) for name, value in assignment.items()
+            if not rule.binding(name).hidden and not rule.binding(name).derived},
+        who_acts=who,
+        deadlines=deadlines,
+        facts=tuple(facts),
+        questions=tuple(questions),
+        in_force=(
+            rule.in_force_from.isoformat() if rule.in_force_from else None,
+            rule.in_force_until.isoformat() if rule.in_force_until else None,
+        ),
+        note=note,
+        capped_from=capped_from,
+        amounts=amounts,
+    )
+
+
+def _amount(spec: AmountSpec, assignment: Mapping[str, Value]) -> Amount:
+    """The greatest of the terms that can be computed; incomplete when one cannot."""
+    values: list[float] = []
+    parts: list[str] = []
+    missing: list[str] = []
+    for term in spec.terms:
+        if term.fixed is not None:
+            values.append(term.fixed)
+            parts.append(_money(term.fixed, spec.currency))
+            continue
+        assert term.of is not None
+        holder = assignment.get(term.of.binding)
+        fact = holder.facts.get(term.of.path) if isinstance(holder, CaseObject) else None
+        label = fact_path(holder, term.of.path) if isinstance(holder, CaseObject) else str(term.of)
+        if fact is None or not isinstance(fact.value, (int, float)):
+            missing.append(label)
+            continue
+        base = float(fact.value)
+        if term.percent is not None:
+            value = base * term.percent / 100
+            parts.append(f"{term.percent:g}% of {label} ({_money(base, spec.currency)}) = "
+                         f"{_money(value, spec.currency)}")
+        else:
+            value = base * (term.times or 0)
+            parts.append(f"{term.times:g} x {label} ({_money(base, spec.currency)}) = "
+                         f"{_money(value, spec.currency)}")
+        if fact.status == "alleged":
+            parts[-1] += " (alleged)"
+        values.append(value)
+    basis = ("the greater of " if len(spec.terms) > 1 else "") + "; ".join(parts)
+    if missing:
+        basis += f"; not known: {', '.join(missing)}"
+        if values:
+            basis += " (the figure is at least the one shown)"
+    if spec.basis:
+        basis += f". {spec.basis}"
+    return Amount(spec.id, spec.what, max(values) if values else None, spec.currency,
+                  " ".join(basis.split()), not missing)
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{currency} {value:,.0f}"
+
+
+def _derived_ok(evaluator: Evaluator, rule: Rule, assignment: Mapping[str, Value],
+                world: str) -> bool:
+    for binding in rule.bindings:
+        value = assignment[binding.name]
+        if isinstance(value, Derived) and value not in evaluator.derived[world]:
+            return False
+    return True
+
+
+def _who(item: WhoSpec, names: Mapping[str, str], assignment: Mapping[str, Value]) -> WhoActs:
+    party_id = None
+    if item.party is not None:
+        value = assignment.get(item.party)
+        name = names.get(item.party, item.party)
+        if isinstance(value, CaseObject):
+            party_id = value.id
+        elif isinstance(value, Unbound):
+            name = "not identified in the case"
+        if item.name:
+            name = f"{name} ({item.name})"
+    else:
+        name = item.name or ""
+    return WhoActs(item.role, name, fill(item.does, names), item.modality, party_id)
