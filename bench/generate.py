@@ -141,10 +141,13 @@ class Generator:
         if rng.random() < 0.2:
             event["share_of_supply"] = {"combined_pct": rng.choice(PCTS), "increment": True}
         dates: dict[str, Any] = {}
-        for name in ("completed", "signed", "nsi_aware", "announced"):
+        for name in ("completed", "signed", "announced"):
             self.put(dates, name, self.fact(self.date(), unknown=0.4))
         if dates:
             event["dates"] = dates
+        aware = self.fact(self.date(), unknown=0.4)
+        if aware is not None:
+            event["process"] = {"uk-nsi": {"aware": aware}}
         return event
 
     @staticmethod

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from . import forms
 from .catalogue import OBJECT_KINDS, FieldSpec, catalogue, name_key
 from .errors import CaseError, ErrorList, InputError, Location, RexError, raise_all
 from .model import (
@@ -27,6 +29,7 @@ from .model import (
     Source,
 )
 from .schema import validate_document
+from .values import Bounds, Choice, Partial, Span
 from .yamlio import Document, PathT, field_name, load_file
 
 _SECTIONS = {"party": "parties", "asset": "assets", "event": "events"}
@@ -160,14 +163,20 @@ class _Builder:
                 facts[spec.path] = fact
         if kind == "party":
             facts.update(self.sector_facts(raw, path, status, source))
+        acts: tuple[CaseObject, ...] = ()
         if kind == "event":
-            date = _event_date(facts)
+            course = _course(facts)
+            date = _course_date(course) if course else _event_date(facts)
             if date is not None:
                 facts["date"] = date
             if "to" not in facts and "by" in facts and _value(raw.get("type")) in _SELF_RECEIVED:
                 facts["to"] = facts["by"]
-        return CaseObject(kind, raw["id"], self.names[raw["id"]], status, source,
-                          self.doc.where(path), facts)
+        obj = CaseObject(kind, raw["id"], self.names[raw["id"]], status, source,
+                         self.doc.where(path), facts)
+        if kind == "event" and course:
+            acts = _acts(obj, course)
+            return replace(obj, acts=acts)
+        return obj
 
     def extract(
         self,
@@ -187,19 +196,23 @@ class _Builder:
             here = (*here, step)
         if spec.currency is not None:
             return self.money(spec, node, here, status, source)
-        if isinstance(node, dict) and "value" in node:
+        if isinstance(node, dict):
             status, source = self.meta(node, here, status, source)
-            value_path = (*here, "value")
-            node = node["value"]
-        else:
-            value_path = here
+            if "value" in node:
+                here = (*here, "value")
+                node = node["value"]
+            elif not forms.is_partial(node):
+                self.error("missing required field 'value'", here,
+                           f"write the value under value:, or {forms.forms_of(spec)}")
+                return None
         if node is None:
             return None  # an explicit null states that the fact is unknown
-        value = self.convert(spec, node, value_path)
+        value = self.convert(spec, node, here)
         if value is None:
             return None
-        time = node if isinstance(node, dt.datetime) else None
-        return Fact(spec.path, value, status, source, self.doc.where(value_path), time=time)
+        written = _written(node) if isinstance(value, Partial) else None
+        return Fact(spec.path, value, status, source, self.doc.where(here),
+                    time=forms.day_time(node), written=written)
 
     def link_list(
         self,
@@ -245,16 +258,30 @@ class _Builder:
         if not isinstance(node, dict) or node.get("currency") != spec.currency:
             return None
         status, source = self.meta(node, path, status, source)
-        amount = self.number(node["amount"], (*path, "amount"))
-        if amount is None:
+        exact = "amount" in node
+        if exact == any(node.get(key) is not None for key in forms.BOUND_KEYS):
+            self.error("give the amount, or bound it with at_least, above, at_most, below or "
+                       "between, but not both", path, f"write {forms.NUMBER_FORMS}")
             return None
-        return Fact(spec.path, amount, status, source, self.doc.where((*path, "amount")))
+        amount_path = (*path, "amount") if exact else path
+        value = self.number(node["amount"] if exact else node, amount_path, spec)
+        if value is None:
+            return None
+        written = None if exact else _written(node)
+        return Fact(spec.path, value, status, source, self.doc.where(amount_path),
+                    written=written)
 
     def convert(self, spec: FieldSpec, node: Any, path: PathT) -> FactValue | None:
-        if spec.type == "date":
-            return _to_date(node)
-        if spec.type == "number":
-            return self.number(node, path)
+        try:
+            if spec.type == "date":
+                return forms.read_date(node)
+            if spec.type == "number":
+                return self.number(node, path, spec)
+            if spec.classes:
+                return forms.read_country(node)
+        except forms.FormError as exc:
+            self.form_error(exc, path)
+            return None
         if spec.type == "list":
             return tuple(sorted({str(item) for item in node}))
         if spec.type == "ref":
@@ -267,14 +294,22 @@ class _Builder:
             return bool(node)
         return str(node)
 
-    def number(self, node: Any, path: PathT) -> int | float | None:
-        value: int | float = node
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-            value = int(value)
-        if isinstance(value, float) and 0 < abs(value) < _SMALLEST:
-            self.error(f"{node} is smaller than {_SMALLEST}, the smallest non-zero number rex "
-                       "accepts", path)
+    def form_error(self, exc: forms.FormError, path: PathT) -> None:
+        here = (*path, exc.step) if exc.step else path
+        self.error(exc.message, here, exc.hint)
+
+    def number(self, node: Any, path: PathT, spec: FieldSpec) -> int | float | Bounds | None:
+        try:
+            value = forms.read_number(node, spec.lowest, spec.highest)
+        except forms.FormError as exc:
+            self.form_error(exc, path)
             return None
+        parts = [value.lo, value.hi] if isinstance(value, Bounds) else [value]
+        for part in parts:
+            if 0 < abs(part) < _SMALLEST:
+                self.error(f"{part} is smaller than {_SMALLEST}, the smallest non-zero number "
+                           "rex accepts", path)
+                return None
         return value
 
     def ref_error(self, value: Any, target: str, path: PathT) -> None:
@@ -460,6 +495,17 @@ def _to_date(node: Any) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+_META_KEYS = {"status", "source", "note", "currency", "year"}
+
+
+def _written(node: Any) -> Any:
+    """A partial value as the case file writes it, without the keys that say how certain it
+    is or where it comes from."""
+    if isinstance(node, dict):
+        return {key: value for key, value in node.items() if key not in _META_KEYS}
+    return node
+
+
 def _iso(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -500,6 +546,122 @@ def _event_date(facts: Mapping[str, Fact]) -> Fact | None:
         "date", first.value, "alleged", first.source, first.at,
         confirmed_value=confirmed.value if confirmed else None, time=first.time,
     )
+
+
+Course = tuple[Fact, Fact, Fact | None]
+"""A course of conduct: the facts of its start, its end and its count of acts."""
+
+
+def _course(facts: Mapping[str, Fact]) -> Course | None:
+    """An event is a course of conduct (a series of acts) when it says how many acts it
+    consisted of, or when it gives when it started and ended and no single date on which it
+    was completed or happened."""
+    started, ended = facts.get("dates.started"), facts.get("dates.ended")
+    count = facts.get("count")
+    if started is None or ended is None:
+        return None
+    single = "dates.completed" in facts or "dates.occurred" in facts
+    if count is None and single:
+        return None
+    return started, ended, count
+
+
+def _course_date(course: Course) -> Fact:
+    """The span of a course of conduct, from the first day it may have started to the last
+    day it may have ended."""
+    started, ended, _ = course
+    lo = _span(started.value)
+    hi = _span(ended.value)
+    written = f"{_text(started)} to {_text(ended)}"
+    status: FactStatus = "alleged" if "alleged" in (started.status, ended.status) \
+        else "confirmed"
+    value = Span(lo.lo, hi.hi, written) if lo.lo != hi.hi else lo.lo
+    return Fact("date", value, status, started.source, started.at, written=written)
+
+
+def _acts(event: CaseObject, course: Course) -> tuple[CaseObject, ...]:
+    """The acts by which rules judge a course of conduct: its first act (on the day it
+    started), its last (on the day it ended) and, when it may have had more than two, the acts
+    between, on days not known. The acts between are certain only when the count says there
+    were at least three; otherwise they are only possible."""
+    started, ended, count = course
+    first = _act_date(started, "first")
+    last = _act_date(ended, "last")
+    lo, hi = _span(started.value).lo, _span(ended.value).hi
+    between = Fact("date", Span(lo, hi, f"between {_text(started)} and {_text(ended)}"),
+                   "alleged" if "alleged" in (started.status, ended.status) else "confirmed",
+                   started.source, started.at)
+    least = _least(count)
+    acts = [replace(event, facts={**event.facts, "date": first}, act="first")]
+    if least is None or least >= 2:
+        acts.append(replace(event, facts={**event.facts, "date": last}, act="last"))
+    if least is None or least >= 3 or _most(count) >= 3:
+        acts.append(replace(event, facts={**event.facts, "date": between}, act="between",
+                            possible_only=least is None or least < 3))
+    return tuple(acts)
+
+
+def _act_date(fact: Fact, label: str) -> Fact:
+    return Fact("date", fact.value, fact.status, fact.source, fact.at, fact.confirmed_value,
+                fact.time, fact.written)
+
+
+def _span(value: Any) -> Span:
+    if isinstance(value, Span):
+        return value
+    return Span(value, value, value.isoformat())
+
+
+def _text(fact: Fact) -> str:
+    value = fact.value
+    return value.written if isinstance(value, Span) else str(_iso(value))
+
+
+def _least(count: Fact | None) -> float | None:
+    if count is None:
+        return None
+    value = count.value
+    if isinstance(value, Bounds):
+        return value.lo + (1 if value.lo_open else 0)
+    return float(value)  # type: ignore[arg-type]
+
+
+def _most(count: Fact | None) -> float:
+    if count is None:
+        return float("inf")
+    value = count.value
+    if isinstance(value, Bounds):
+        return value.hi
+    return float(value)  # type: ignore[arg-type]
+
+
+def with_groups(case: Case, groups: Mapping[str, frozenset[str]]) -> Case:
+    """The case with each country it knows only by a group (``{group: ...}``) resolved into
+    the group's members, as the rule packs define them; a group the packs do not define is an
+    error naming the fact's line."""
+    errors: list[RexError] = []
+
+    def resolve(obj: CaseObject) -> CaseObject:
+        changed = {}
+        for path, fact in obj.facts.items():
+            value = fact.value
+            if isinstance(value, Choice) and value.group is not None:
+                members = groups.get(value.group)
+                if members is None:
+                    errors.append(CaseError(
+                        f"no country group {value.group!r} in the rule packs", fact.at, path,
+                        f"groups: {', '.join(sorted(groups)) or 'none'}"))
+                    continue
+                changed[path] = replace(fact, value=replace(value, members=members, group=None))
+        if not changed:
+            return obj
+        facts = {**obj.facts, **changed}
+        return replace(obj, facts=facts, acts=tuple(replace(a, facts={**a.facts, **changed})
+                                                    for a in obj.acts))
+
+    objects = tuple(resolve(obj) for obj in case.objects)
+    raise_all(errors)
+    return replace(case, objects=objects) if objects != case.objects else case
 
 
 def describe_errors(errors: list[RexError]) -> list[str]:

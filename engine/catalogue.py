@@ -48,6 +48,12 @@ class FieldSpec:
     currency: str | None = None
     """For a money amount: the currency the case must state it in."""
     scale: float = 1.0
+    lowest: float = 0.0
+    """For a number: the least value the case schema allows (a bound's open lower end)."""
+    highest: float = float("inf")
+    """For a number: the greatest value the case schema allows."""
+    classes: bool = False
+    """For a country: the case may name a class of countries instead of one."""
     computed: bool = False
     """Worked out from other facts (the event's date, the party's sectors), not read."""
 
@@ -95,6 +101,9 @@ _SCALARS = {
     "end-uses-fact": "list",
     "roles-fact": "list",
     "purposes-fact": "list",
+    "vetoes-fact": "list",
+    "dependence-fact": "list",
+    "convertible-into-fact": "string",
 }
 _REF_TARGETS = {"party-ref-fact": "party", "event-ref-fact": "event", "asset-ref-fact": "asset"}
 _META = {"status", "source", "note"}
@@ -209,9 +218,10 @@ def _walk_property(
     ref = _ref_name(prop)
     dotted = ".".join(path)
     if ref is not None and ref.endswith("-fact"):
-        scalar = defs[ref]["else"]
+        scalar = defs[ref].get("x-scalar", defs[ref]["else"])
         values = _enum_values(defs, scalar)
         question = str(prop.get("x-question", f"What is the {dotted} of {{name}}?"))
+        limits = _resolve(defs, scalar)
         yield FieldSpec(
             kind,
             dotted,
@@ -222,6 +232,9 @@ def _walk_property(
             values=values,
             target=_REF_TARGETS.get(ref),
             scale=COMPUTE_SCALE if ref == "compute-fact" else 1.0,
+            lowest=float(limits.get("minimum", 0.0)),
+            highest=float(limits.get("maximum", float("inf"))),
+            classes=ref == "country-fact",
         )
         return
     if ref == "money":
@@ -236,6 +249,7 @@ def _walk_property(
                 f"What is the {label} of {{name}} in {currency}?",
                 f"The {label} stated in {currency}.",
                 currency=currency,
+                highest=float(defs["amount"]["maximum"]),
             )
         return
     if prop.get("x-rex") == "links":
@@ -259,6 +273,11 @@ def _walk_property(
                 yield from _walk_property(defs, inner, kind, (*path, key), (*data_path, key), key)
             else:
                 yield from _walk(defs, target, kind, (*path, key), (*data_path, key), key)
+
+
+def _resolve(defs: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = _ref_name(node)
+    return _resolve(defs, defs[ref]) if ref is not None else node
 
 
 def _scalar_type(ref: str, scalar: Mapping[str, Any]) -> str:

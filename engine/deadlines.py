@@ -26,12 +26,17 @@ CALENDARS = {
 
 @dataclass(frozen=True)
 class Dated:
-    """A date with the status of the fact it comes from (None for a date written in a rule)."""
+    """A date with the status of the fact it comes from (None for a date written in a rule).
+    A partial date (a month, a range) runs from ``date`` to ``last``."""
 
     date: dt.date
     status: str | None
     label: str
     time: dt.datetime | None = None
+    last: dt.date | None = None
+    """For a partial date: the last day it may be (``values.LAST_DAY`` when open-ended)."""
+    written: str = ""
+    """For a partial date: as the case writes it."""
 
 
 @functools.cache
@@ -130,4 +135,7 @@ def pick(
     text = f"{label} of {', '.join(d.label for d in known)}"
     if len(known) != len(dates):
         text += " (the known dates; an unknown one could be earlier)"
-    return Dated(chosen, status, text, winner.time)
+    last = None
+    if any(d.last is not None for d in known):
+        last = choose([d.last or d.date for d in known])
+    return Dated(chosen, status, text, winner.time, last if last != chosen else None)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from .cases import with_groups
 from .compiler import Program, compile_selection
 from .inforce import select
 from .matchers import EngineMatch, Matcher
@@ -69,6 +70,7 @@ class Engine:
 
     def prepare(self, case: Case) -> Case:
         """The case with the rows of the packs' reference tables that name one of its parties."""
+        case = with_groups(case, {g.id: g.members for g in self.pack.groups.values()})
         keys = {obj.facts["key"].value for obj in case.objects if obj.kind == "name"}
         rows = tuple(row for row in self.pack.reference if row.facts["key"].value in keys)
         return replace(case, objects=case.objects + rows) if rows else case

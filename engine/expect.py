@@ -93,6 +93,8 @@ def _check_one(finding: Finding, wanted: ExpectedFinding) -> list[Mismatch]:
             problems.append(Mismatch(f"{where}: no deadline {deadline_id!r}", wanted.at))
             continue
         shown = _date_text(got.date)
+        if got.latest is not None:
+            shown = f"{'' if got.date is None else shown}..{_date_text(got.latest)}"
         if shown != date:
             problems.append(Mismatch(
                 f"{where}: deadline {deadline_id} expected {date}, the report says {shown}",

@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .compiler import Program
-from .matchers.oracle import Evaluator, F, T, U, Unbound, Value, ident
+from .matchers.oracle import Evaluator, Unbound, Value, ident
 from .model import Case, CaseObject
 from .rulemodel import AllOf, AnyOf, Cond, FactRef, Leaf, Rule
+from .values import F, T, U
 
 WORD = {T: "true", F: "false", U: "unknown"}
 

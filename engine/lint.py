@@ -27,7 +27,7 @@ OFFICIAL_DOMAINS = (
     "legislation.gov.uk", "gov.uk", "parliament.uk", "ecfr.gov", "federalregister.gov",
     "bis.gov", "bis.doc.gov", "doc.gov", "commerce.gov", "uscode.house.gov", "govinfo.gov",
     "congress.gov", "treasury.gov", "justice.gov", "ico.org.uk", "cps.gov.uk", "gao.gov",
-    "whitehouse.gov", "state.gov", "eur-lex.europa.eu", "nationalarchives.gov.uk",
+    "whitehouse.gov", "state.gov", "europa.eu", "nationalarchives.gov.uk", "ofac.treasury.gov",
 )
 MAX_CONJUNCTIONS = 512
 
@@ -62,6 +62,10 @@ def lint(paths: Sequence[str | Path] | None = None) -> list[Issue]:
             issues.append(Issue("description", "warning",
                                 f"{rule.id} has no description of what the provision says",
                                 rule.at))
+    for group in pack.groups.values():
+        if not is_official(group.url):
+            issues.append(Issue("official-url", "error", f"the country group {group.id} cites "
+                                f"{group.url}, which is not on an official domain", group.at))
     issues.extend(_series(pack))
     issues.extend(_unused_derivations(pack))
     return sorted(issues, key=lambda i: (str(i.location or ""), i.check, i.message))

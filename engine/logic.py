@@ -17,6 +17,7 @@ Both the evaluator and the compiler are tested against each other on generated c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from .errors import RuleError
 from .rulemodel import TRUE, AllOf, AnyOf, Cond, FactRef, Leaf, NotOf
@@ -40,15 +41,19 @@ def nnf(cond: Cond, negate: bool = False) -> Cond:
 
 def relax(cond: Cond, gates: frozenset[str] = frozenset()) -> Cond:
     """For a condition in NNF: each test also holds when a fact it reads is unknown, except
-    tests on the rule's gate facts, which must be known."""
+    tests on the rule's gate facts and engagement conditions, which must be known and met. A
+    test on a partly known fact (a month, a bound) holds when it may hold."""
     if isinstance(cond, Leaf):
-        if cond.op == "exists" or str(cond.ref) in gates:
+        if cond.op == "exists":
             return cond  # whether a fact is known is itself always known
-        unknowns: list[Cond] = [Leaf(cond.binding, cond.path, "exists", False, cond.at, cond.type)]
+        if cond.strict or str(cond.ref) in gates:
+            return replace(cond, strict=True)
+        unknowns: list[Cond] = [Leaf(cond.binding, cond.path, "exists", False, cond.at, cond.type,
+                                     cond.scale, cond.classes)]
         if isinstance(cond.value, FactRef):
             other = cond.value
             unknowns.append(Leaf(other.binding, other.path, "exists", False, cond.at, cond.type))
-        return AnyOf((cond, *unknowns))
+        return AnyOf((replace(cond, relaxed=True), *unknowns))
     if isinstance(cond, NotOf):
         raise ValueError("relax() needs a condition in negation normal form")
     items = tuple(relax(item, gates) for item in cond.items)
@@ -73,7 +78,7 @@ def drop_bindings(
         if cond.op == "exists":
             # Nothing is stated about an object the case does not name.
             return FALSE if cond.value else TRUE
-        return FALSE if str(cond.ref) in gates else TRUE
+        return FALSE if cond.strict or str(cond.ref) in gates else TRUE
     if isinstance(cond, NotOf):
         raise ValueError("drop_bindings() needs a condition in negation normal form")
     items = tuple(drop_bindings(item, gone, gates) for item in cond.items)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import Location
+from .values import Bounds, Choice, Span
 
 FactStatus = Literal["confirmed", "alleged"]
 FindingStatus = Literal["triggered", "alleged", "possible"]
@@ -19,7 +20,7 @@ STATUS_RANK = {"triggered": 3, "alleged": 2, "possible": 1}
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 Scalar = str | int | float | bool | dt.date
-FactValue = Scalar | tuple[str, ...]
+FactValue = Scalar | tuple[str, ...] | Span | Bounds | Choice
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Fact:
     """For a list built from parts of mixed status: the confirmed parts (None if none)."""
     time: dt.datetime | None = None
     """For a date given with a time of day: the full date and time."""
+    written: Any = None
+    """For a partial value (a month, a range, a bound, a class): the form the case writes."""
 
     def value_in(self, world: str) -> FactValue | None:
         """The value in world ``c`` (confirmed facts only) or ``a`` (confirmed and alleged)."""
@@ -69,9 +72,36 @@ class CaseObject:
     #: Names a question about this object may use besides ``{name}`` (an ownership link's
     #: ``{owner}``, with ``{name}`` the company held).
     words: Mapping[str, str] = field(default_factory=dict)
+    acts: tuple[CaseObject, ...] = ()
+    """For a course of conduct: the acts rules judge it by (``act`` says which each is)."""
+    act: str | None = None
+    """For one act of a course of conduct: ``first``, ``last`` or ``between``."""
+    possible_only: bool = False
+    """For the acts between the first and the last of a course, when the case does not say
+    there were any: they exist only in the world of what is possible."""
 
     def exists_in(self, world: str) -> bool:
-        return world == "a" or self.status == "confirmed"
+        """Whether the object is in world ``c`` (confirmed), ``a`` (confirmed and alleged) or
+        ``p`` (what is possible)."""
+        if self.possible_only:
+            return world == "p"
+        return world != "c" or self.status == "confirmed"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step an authority took in a matter (notified, called in, cleared ...), as the case
+    states it."""
+
+    event: str
+    event_name: str
+    authority: str
+    step: str
+    date: str
+    """The date as the case writes it (a day, a month, a range)."""
+    status: FactStatus
+    source: str
+    at: Location
 
 
 @dataclass(frozen=True)
@@ -134,10 +164,18 @@ class Deadline:
     id: str
     what: str
     date: dt.date | dt.datetime | None
+    """The day (or moment) it falls on; for a deadline counted from a partial date, the
+    earliest it can fall on."""
     basis: str
     status: str
-    """``open``, ``passed`` or ``unknown`` as at the report's date."""
+    """``open``, ``passed``, ``may-have-passed`` (counted from a partial date, it falls on both
+    sides of the report's date), ``ended`` (a decision ended it), ``out-of-range`` (beyond the
+    calendar) or ``unknown``, as at the report's date."""
     rests_on: FactStatus | None = None
+    latest: dt.date | dt.datetime | None = None
+    """For a deadline counted from a partial date: the latest day it can fall on."""
+    ended: str = ""
+    """What ended it, with the date (a call-in, a final order)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +201,8 @@ class FactUse:
     """``confirmed``, ``alleged`` or ``unknown``."""
     at: str
     source: str | None = None
+    written: Any = None
+    """For a partial value: the form the case file writes it in (``{below: 75}``)."""
 
 
 @dataclass(frozen=True)

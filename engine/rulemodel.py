@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
 from .errors import Location
 from .model import CaseObject
+from .values import Bounds, Choice, Span
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 OPERATORS = (
@@ -60,6 +61,14 @@ class Leaf:
     type: str
     """The fact's type in the catalogue (``ref`` for derived facts' of/to)."""
     scale: float = 1.0
+    classes: bool = False
+    """The fact may be a class of values (a country of a group), not only one value."""
+    relaxed: bool = False
+    """In a compiled possible variant: the test holds when it may hold (for some value the
+    fact may take), not only when it must."""
+    strict: bool = False
+    """A test on an engagement condition or a gate fact: never relaxed, and unknown counts
+    as not met."""
 
     @property
     def ref(self) -> FactRef:
@@ -67,10 +76,8 @@ class Leaf:
 
     def negated(self) -> Leaf:
         if self.op == "exists":
-            return Leaf(self.binding, self.path, "exists", not self.value, self.at, self.type,
-                        self.scale)
-        return Leaf(self.binding, self.path, NEGATION[self.op], self.value, self.at, self.type,
-                    self.scale)
+            return replace(self, value=not self.value)
+        return replace(self, op=NEGATION[self.op])
 
     def __str__(self) -> str:
         return f"{self.binding}.{self.path} {self.op} {show_value(self.value)}"
@@ -156,6 +163,8 @@ class DeadlineSpec:
     beginning_with: bool = False
     """The period begins with the start day (it counts as day one), as in "6 months beginning
     with the day on which ..."; otherwise it runs from the day after."""
+    ended_by: tuple[FactRef, ...] = ()
+    """Dates of decisions that end the period (a call-in ends the time for calling in)."""
 
 
 @dataclass(frozen=True)
@@ -278,6 +287,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class CountryGroup:
+    """A group of countries named in law (the countries of concern of a regulation)."""
+
+    id: str
+    title: str
+    members: frozenset[str]
+    url: str
+    at: Location
+
+
+@dataclass(frozen=True)
 class RulePack:
     """Every rule rex evaluates, in id order, with derived facts indexed by name."""
 
@@ -286,6 +306,8 @@ class RulePack:
     reference: tuple[CaseObject, ...] = field(default=())
     """Rows of the packs' reference tables, as objects of kind ``data``."""
     commencements: tuple[Commencement, ...] = field(default=())
+    groups: Mapping[str, CountryGroup] = field(default_factory=dict)
+    """Groups of countries named in law, by id."""
 
     def get(self, rule_id: str) -> Rule | None:
         for rule in self.rules:
@@ -313,6 +335,8 @@ class RulePack:
 def show_value(value: Any) -> str:
     """A fact value or test value as a report prints it (dates ISO, booleans lower case)."""
     if isinstance(value, FactRef):
+        return str(value)
+    if isinstance(value, (Span, Bounds, Choice)):
         return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()

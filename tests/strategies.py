@@ -1,7 +1,9 @@
 """Hypothesis strategies that generate valid case files (as YAML-ready data).
 
 Values cluster on the edges the rules test (25% and 25.01%, GBP 70m and 100m, the dates on
-which laws change), and every fact may be confirmed, alleged or absent (unknown).
+which laws change), every fact may be confirmed, alleged or absent (unknown), and facts come
+as cases state them: months and years that straddle those dates, ranges, bounds on numbers
+(below 75, above 25), classes of countries, and courses of conduct.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ DATES = [dt.date(2018, 8, 12), dt.date(2018, 8, 13), dt.date(2020, 11, 11),
          dt.date(2020, 11, 12), dt.date(2021, 6, 1), dt.date(2022, 1, 4),
          dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 5, 13),
          dt.date(2026, 1, 1)]
+PARTIAL_DATES = ["2018-08", "2020-11", "2024-12", "2025", "2026-01", 2021,
+                 {"from": "2024-06", "to": "2025-03"}, {"from": "2022-01-04"},
+                 {"to": "2020-11-11"}, {"from": "2018", "to": "2019"}]
+BOUNDS = [{"below": 75}, {"above": 25}, {"at_least": 25}, {"at_most": 50}, {"above": 50},
+          {"between": [20, 30]}, {"above": 24.99, "below": 25.02}, {"at_least": 75}]
+COUNTRY_CLASSES = [{"one_of": ["CN", "HK"]}, {"not": ["US"]}, {"one_of": ["GB", "FR"]},
+                   {"not": ["GB", "US"]}]
 PARTY_TYPES = ["company", "university", "state-body", "individual"]
 ASSET_TYPES = ["ai-model", "model-weights", "source-code", "dataset", "chip", "land", "shares"]
 EVENT_TYPES = ["share-acquisition", "vote-acquisition", "licence", "research-collaboration",
@@ -48,16 +57,19 @@ def party(draw: st.DrawFn, ident: str, others: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = {"id": ident, "name": ident.upper(), "source": "s",
                             "status": draw(st.sampled_from(["confirmed", "alleged"]))}
     _put(data, "type", draw(fact(st.sampled_from(PARTY_TYPES))))
-    _put(data, "country", draw(fact(st.sampled_from(COUNTRIES))))
+    _put(data, "country", draw(fact(st.sampled_from(COUNTRIES + COUNTRY_CLASSES))))
     _put(data, "residence", draw(fact(st.sampled_from(COUNTRIES))))
     for flag in ("uk_activities", "uk_supplies", "us_person", "state_owned", "state_linked"):
         _put(data, flag, draw(fact(st.booleans())))
     if draw(st.booleans()):
-        data["turnover"] = {"uk": {"amount": draw(st.sampled_from(MONEY)), "currency": "GBP",
+        amount = draw(st.sampled_from([{"amount": m} for m in MONEY]
+                                      + [{"at_most": 70_000_000}, {"above": 100_000_000},
+                                         {"between": [60_000_000, 120_000_000]}]))
+        data["turnover"] = {"uk": {**amount, "currency": "GBP",
                                    "status": draw(st.sampled_from(["confirmed", "alleged"]))}}
     if draw(st.booleans()):
         listing: dict[str, Any] = {"listed": draw(st.booleans())}
-        _put(listing, "since", draw(st.none() | st.sampled_from(DATES)))
+        _put(listing, "since", draw(st.none() | st.sampled_from(DATES + PARTIAL_DATES)))
         data["listings"] = {"us-entity-list": listing}
     if draw(st.booleans()):
         where = draw(st.lists(st.sampled_from(COUNTRIES), unique=True, max_size=2))
@@ -100,8 +112,8 @@ def event(draw: st.DrawFn, ident: str, parties: list[str], assets: list[str]) ->
     for block in ("shares", "votes"):
         if draw(st.booleans()):
             numbers: dict[str, Any] = {}
-            _put(numbers, "before", draw(fact(st.sampled_from(PCTS))))
-            _put(numbers, "after", draw(fact(st.sampled_from(PCTS))))
+            _put(numbers, "before", draw(fact(st.sampled_from(PCTS + BOUNDS))))
+            _put(numbers, "after", draw(fact(st.sampled_from(PCTS + BOUNDS))))
             data[block] = numbers
     for flag in ("resolution_rights", "export_licence", "acqui_hire"):
         _put(data, flag, draw(fact(st.booleans())))
@@ -117,11 +129,19 @@ def event(draw: st.DrawFn, ident: str, parties: list[str], assets: list[str]) ->
         _put(supply, "combined_pct", draw(fact(st.sampled_from(PCTS))))
         _put(supply, "increment", draw(fact(st.booleans())))
         data["share_of_supply"] = supply
+    _put(data, "to_country", draw(fact(st.sampled_from(COUNTRIES + COUNTRY_CLASSES))))
     dates: dict[str, Any] = {}
-    for name in ("completed", "occurred", "nsi_aware", "announced"):
-        _put(dates, name, draw(fact(st.sampled_from(DATES))))
+    names = ("completed", "occurred", "announced")
+    if draw(st.integers(0, 3)) == 0:  # a course of conduct
+        names = ("started", "ended")
+        _put(data, "count", draw(st.none() | st.sampled_from([1, 2, 3, 56, {"at_least": 2}])))
+    for name in names:
+        _put(dates, name, draw(fact(st.sampled_from(DATES + PARTIAL_DATES))))
     if dates:
         data["dates"] = dates
+    aware = draw(st.none() | st.sampled_from(DATES + PARTIAL_DATES))
+    if aware is not None:
+        data["process"] = {"uk-nsi": {"aware": aware}}
     return data
 
 
@@ -149,10 +169,15 @@ def cases(draw: st.DrawFn, max_parties: int = 5, max_assets: int = 3,
 LEAVES: list[tuple[str, Any]] = [
     ("event.type", st.sampled_from(
         [{"in": ["licence", "export"]}, "share-acquisition", {"ne": "hiring"}])),
-    ("event.shares.after", st.sampled_from([{"gt": 25}, {"ge": 75}, {"le": 50}, {"lt": 25.01}])),
+    ("event.shares.after", st.sampled_from([{"gt": 25}, {"ge": 75}, {"le": 50}, {"lt": 25.01},
+                                            {"eq": 25}, {"ne": 50}, {"gt": 24.99}])),
     ("event.shares.before", st.sampled_from([{"le": 25}, {"lt": 75}, {"in": [0, 20]}])),
     ("event.date", st.sampled_from([{"ge": "2022-01-04"}, {"lt": "2025-01-01"},
-                                    {"ge": {"fact": "target.listings.us-entity-list.since"}}])),
+                                    {"ge": {"fact": "target.listings.us-entity-list.since"}},
+                                    {"lt": {"fact": "target.listings.us-entity-list.since"}},
+                                    {"eq": "2020-11-12"}])),
+    ("event.to_country", st.sampled_from(["CN", {"in": ["CN", "HK"]}, {"ne": "US"},
+                                          {"not_in": ["GB", "FR"]}])),
     ("event.export_licence", st.sampled_from([True, False, {"ne": True}])),
     ("event.assets", st.sampled_from([{"exists": True}, {"exists": False}])),
     ("actor.country", st.sampled_from(["GB", {"ne": "GB"}, {"in": ["CN", "HK"]},

@@ -74,7 +74,7 @@ def assert_each(host: RawHost, name: str, facts: list[dict[str, Any]]) -> None:
             host.assert_fact(name, dict(fact, sid="0"))
 
 
-def run_isolated(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_isolated(code: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, timeout=timeout, check=False)
 
@@ -353,7 +353,8 @@ def _fnv1a(text: str) -> int:
     return value
 
 
-COLLIDING = ("a:party:p67694", "a:party:p414300")
+COLLIDING = ("cp:party:p539599", "cp:party:p722382")
+"""Two fact ids as rex writes them (worlds, kind, id) whose 32-bit hashes are equal."""
 
 
 def test_17_learning_fact_ids_are_a_32_bit_hash_and_collide() -> None:
@@ -365,13 +366,13 @@ def test_17_learning_fact_ids_are_a_32_bit_hash_and_collide() -> None:
 
 
 def test_17_rex_retries_a_colliding_id_and_keeps_both_facts(engine: Engine) -> None:
-    text = CASE_WITH_NOISE.replace(b"id: buyer", b"id: p67694").replace(
-        b"by: buyer", b"by: p67694").replace(b"id: bystander", b"id: p414300")
+    text = CASE_WITH_NOISE.replace(b"id: buyer", b"id: p539599").replace(
+        b"by: buyer", b"by: p539599").replace(b"id: bystander", b"id: p722382")
     case = case_from_document(load_bytes(text, "collide.yaml"))
     facts = encode_case(case)
-    assert {"a:party:p67694", "a:party:p414300"} <= {f["id"] for f in facts}
+    assert set(COLLIDING) <= {f["id"] for f in facts}
     statuses = engine.statuses(case)
-    assert statuses[("uk-nsi.s8-entity-control", ("deal", "p67694", "target"))] == "triggered"
+    assert statuses[("uk-nsi.s8-entity-control", ("deal", "p539599", "target"))] == "triggered"
     assert engine.session(None).live_facts() == 0
 
 
@@ -741,7 +742,8 @@ def test_24_rex_guards_every_field_another_pattern_reads(pack: RulePack) -> None
     assert rule is not None
     program = compile_pack(pack)
     compiled = [c for c in program.compiled.values() if c.rule == rule.id]
-    assert any({"$ex": {"date": 1}} in c.definition["all"][0]["x0"]["$and"] for c in compiled)
+    guards = [c.definition["all"][0]["x0"]["$and"] for c in compiled]
+    assert any({"$ex": {"date__lo": 1}} in g and {"$ex": {"date__hi": 1}} in g for g in guards)
 
 
 # 25: one activation per true $or branch -------------------------------------------------------
@@ -912,7 +914,7 @@ def test_28_learning_retracting_a_fired_join_reads_nothing_past_its_frames(
     script = tmp_path / "retract.py"
     script.write_text(RETRACT_A_FIRED_JOIN)
     result = subprocess.run([valgrind, "--num-callers=4", sys.executable, str(script)],
-                            capture_output=True, text=True, timeout=300, check=False,
+                            capture_output=True, text=True, timeout=1800, check=False,
                             env={**os.environ, "PYTHONMALLOC": "malloc"})
     assert result.stdout.strip() == "fired 6 retracted", result.stderr[-2000:]
     assert "deleteMessageFromFrame" not in result.stderr

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine.cases import case_from_document
+from engine.errors import RuleError
 from engine.evaluate import Engine
 from engine.rules import load_rules
 from engine.yamlio import load_bytes
@@ -47,6 +48,10 @@ def test_generated_rules_engine_matches_evaluator(tmp_path_factory: Any, text: s
     folder = tmp_path_factory.mktemp("rules")
     (folder / "generated.yaml").write_text(text)
     engine = Engine(load_rules([folder]))
+    try:
+        engine.program(as_of)
+    except RuleError:
+        assume(False)  # a condition the compiler refuses as too large is a rule-file error
     for item in data:
         case = load(item)
         assert engine.statuses(case, as_of) == engine.oracle(case, as_of), text

@@ -132,7 +132,7 @@ def test_a_test_under_not_is_explained_as_the_test_that_failed(engine: Engine) -
     reasons = {item.rule: item.reason
                for item in engine.report(case, today=TODAY, show_all=True).not_applied}
     assert reasons["uk-nsi.s13-void-without-approval"] == (
-        'deal: deal.dates.nsi_approved is 2024-05-01, so "event.dates.nsi_approved is not '
+        'deal: deal.process.uk-nsi.cleared is 2024-05-01, so "event.process.uk-nsi.cleared is not '
         'stated" does not hold')
 
 

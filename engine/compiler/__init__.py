@@ -31,24 +31,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..inforce import Selection, select
-from ..rulemodel import RulePack
+from ..rulemodel import FactRef, Rule, RulePack
 from .encode import (
     EMPTY_LIST_MARK,
     MAX_FACT_PROPERTIES,
     MAX_SAFE_INT,
+    NO_RULES,
     SID,
+    Encoding,
     derived_fact,
     encode_case,
     encode_number,
     encode_value,
     fkey,
     object_facts,
+    test_key,
 )
 from .packing import STACK_BUDGET, STACK_LIMIT, alpha_stack_bound, pack_chunks
-from .patterns import MAX_PATTERN_EXPRESSIONS, _check_expression_order, compile_rule
+from .patterns import MAX_PATTERN_EXPRESSIONS, _check_expression_order, compile_rule, leaves
 from .program import STATUS_OF_VARIANT, VARIANTS, Chunk, CompiledRule, Program
 
 __all__ = [
@@ -56,6 +60,7 @@ __all__ = [
     "MAX_FACT_PROPERTIES",
     "MAX_PATTERN_EXPRESSIONS",
     "MAX_SAFE_INT",
+    "NO_RULES",
     "SID",
     "STACK_BUDGET",
     "STACK_LIMIT",
@@ -63,6 +68,7 @@ __all__ = [
     "VARIANTS",
     "Chunk",
     "CompiledRule",
+    "Encoding",
     "Program",
     "_check_expression_order",
     "alpha_stack_bound",
@@ -104,7 +110,36 @@ def compile_selection(pack: RulePack, selection: Selection) -> Program:
               chunk.observes)
         for index, chunk in enumerate(chunks)
     )
-    return Program(pack, as_of, selection.rules, selection.skipped, named, compiled, digest)
+    return Program(pack, as_of, selection.rules, selection.skipped, named, compiled, digest,
+                   encoding_for(selection.rules, as_of))
+
+
+def encoding_for(rules: Sequence[Rule], as_of: dt.date | None) -> Encoding:
+    """The constants each number fact is compared with, and the tests on facts that may be a
+    class of values, in the given rules (see ``Encoding``)."""
+    constants: dict[str, set[float]] = {}
+    class_tests: dict[str, dict[str, tuple[str, str, Any]]] = {}
+    for rule in rules:
+        kinds = {binding.name: binding for binding in rule.bindings}
+        tests = [*leaves(rule.condition(as_of))]
+        tests += [leaf for binding in rule.bindings for leaf in binding.tests]
+        for leaf in tests:
+            binding = kinds[leaf.binding]
+            if binding.derived or leaf.op == "exists" or isinstance(leaf.value, FactRef):
+                continue
+            where = f"{binding.kind}.{leaf.path}"
+            if leaf.type == "number":
+                items = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+                constants.setdefault(where, set()).update(
+                    float(encode_value(item, "number", leaf.scale)) for item in items)
+            elif leaf.classes:
+                key = test_key(leaf.op, leaf.value)
+                class_tests.setdefault(where, {})[key] = (key, leaf.op, leaf.value)
+    return Encoding(
+        {path: tuple(sorted(found)) for path, found in sorted(constants.items())},
+        {path: tuple(found[key] for key in sorted(found))
+         for path, found in sorted(class_tests.items())},
+    )
 
 
 def describe_program(program: Program) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def pack_chunks(groups: list[list[CompiledRule]]) -> list[Chunk]:
 def _chunk(rules: list[CompiledRule], stack_bound: int) -> Chunk:
     kinds = frozenset(itertools.chain.from_iterable(r.kinds for r in rules))
     observes = frozenset(
-        (pattern_tests[0]["ft"], pattern_tests[1]["w"])
+        (pattern_tests[0]["ft"], next(iter(pattern_tests[1]))[1:])
         for rule in rules
         for pattern in rule.definition["all"]
         for pattern_tests in [next(iter(pattern.values()))["$and"]]

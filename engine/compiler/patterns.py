@@ -13,7 +13,7 @@ from ..errors import EngineError, RuleError
 from ..logic import disjuncts, nnf, owner, relax, simplify
 from ..logic import drop_bindings as drop
 from ..rulemodel import TRUE, AllOf, AnyOf, Cond, FactRef, Leaf, NotOf, Rule
-from .encode import encode_value, fkey, kind_tag
+from .encode import CHOICE_MARK, encode_value, fkey, kind_tag, test_key
 from .program import VARIANTS, CompiledRule
 
 MAX_PATTERN_EXPRESSIONS = 31
@@ -181,14 +181,14 @@ def pattern_list(
             if ref is not None and ref.binding in needed:
                 needed[ref.binding].add(ref.path)
     for cond in alternative.values():
-        for leaf in _leaves(cond):
+        for leaf in leaves(cond):
             if isinstance(leaf.value, FactRef) and leaf.op != "exists":
-                needed[leaf.binding].add(leaf.path)
-                needed[leaf.value.binding].add(leaf.value.path)
+                for ref in (leaf.ref, leaf.value):
+                    needed[ref.binding] |= ({ref.path + "__lo", ref.path + "__hi"}
+                                            if leaf.type == "date" else {ref.path})
     patterns = []
     for binding in bound:
-        world = variant if binding.derived else ("c" if variant == "c" else "a")
-        tests: list[Any] = [{"ft": kind_tag(binding)}, {"w": world}]
+        tests: list[Any] = [{"ft": kind_tag(binding)}, {f"w{variant}": 1}]
         tests.extend(_test(leaf, binding.name, var, order, strict=True) for leaf in binding.tests)
         if variant == "p":
             for other in rule.bindings:
@@ -229,7 +229,7 @@ def _split_crosses(cond: Cond) -> tuple[list[Leaf], Cond]:
             if remainder != TRUE:
                 rest.append(remainder)
         return crosses, simplify(AllOf(tuple(rest)))
-    if any(isinstance(leaf.value, FactRef) for leaf in _leaves(cond)):
+    if any(isinstance(leaf.value, FactRef) for leaf in leaves(cond)):
         raise EngineError("internal: a comparison of two facts sits inside an 'any'")
     return [], cond
 
@@ -266,14 +266,14 @@ def _contains_expression(test: Any) -> bool:
     return False
 
 
-def _leaves(cond: Cond) -> Iterable[Leaf]:
+def leaves(cond: Cond) -> Iterable[Leaf]:
     if isinstance(cond, Leaf):
         yield cond
     elif isinstance(cond, NotOf):
-        yield from _leaves(cond.item)
+        yield from leaves(cond.item)
     else:
         for item in cond.items:
-            yield from _leaves(item)
+            yield from leaves(item)
 
 
 def _compile(cond: Cond, here: str, var: Mapping[str, str], order: Mapping[str, int]) -> Any:
@@ -291,48 +291,134 @@ def _compile(cond: Cond, here: str, var: Mapping[str, str], order: Mapping[str, 
 _OPS = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 
+def _exists_key(leaf: Leaf) -> str:
+    """The property whose presence says the fact is known."""
+    key = fkey(leaf.path)
+    return key + "__lo" if leaf.type in {"number", "date"} else key
+
+
 def _test(leaf: Leaf, here: str, var: Mapping[str, str], order: Mapping[str, int],
           strict: bool) -> Any:
     del strict
     if leaf.op == "exists":
-        return {"$ex" if leaf.value else "$nex": {fkey(leaf.path): 1}}
+        return {"$ex" if leaf.value else "$nex": {_exists_key(leaf): 1}}
     if isinstance(leaf.value, FactRef):
         return _cross(leaf, here, var, order)
+    if leaf.type in {"number", "date"}:
+        return _interval_test(leaf)
     key = fkey(leaf.path)
     op = leaf.op
-    if op in {"in", "not_in"}:
-        values = [encode_value(v, leaf.type, leaf.scale) for v in leaf.value]
-        if op == "in":
-            tests = [{key: v} for v in values]
-            return tests[0] if len(tests) == 1 else {"$or": tests}
-        tests = [{"$neq": {key: v}} for v in values]
-        return tests[0] if len(tests) == 1 else {"$and": tests}
     if op in {"contains", "contains_any"}:
         # one $iany per value: an $iany over an $or reads an unset node (pitfall 27)
         items = [leaf.value] if op == "contains" else list(leaf.value)
         tests = [{"$iany": {key: {"$i": v}}} for v in items]
-        return tests[0] if len(tests) == 1 else {"$or": tests}
+        return _any(tests)
     if op in {"not_contains", "contains_none"}:
         items = [leaf.value] if op == "not_contains" else list(leaf.value)
         inner = [{"$neq": {"$i": v}} for v in items]
         return {"$iall": {key: inner[0] if len(inner) == 1 else {"$and": inner}}}
-    value = encode_value(leaf.value, leaf.type, leaf.scale)
+    exact = _exact_test(key, op, leaf.value)
+    if not leaf.classes:
+        return exact
+    # A fact the case may give as a class of values (a country of a group): the exact test,
+    # kept from the class's mark, or the key of this test among those the class passes (or,
+    # relaxed, may pass); engine.compiler.encode works them out.
+    if op in {"ne", "not_in"}:
+        exact = _all([exact, {"$neq": {key: CHOICE_MARK}}])
+    tagged = [{"$iany": {key + "__t": {"$i": test_key(op, leaf.value)}}}]
+    if leaf.relaxed:
+        tagged.append({"$iany": {key + "__u": {"$i": test_key(op, leaf.value)}}})
+    return _any([exact, *tagged])
+
+
+def _exact_test(key: str, op: str, value: Any) -> Any:
+    if op == "in":
+        return _any([{key: v} for v in value])
+    if op == "not_in":
+        return _all([{"$neq": {key: v}} for v in value])
     if op == "eq":
         return {key: value}
     return {_OPS[op]: {key: value}}
 
 
+def _interval_test(leaf: Leaf) -> Any:
+    """A test on a number or date, which the rule engine holds as the two ends of the interval
+    the case allows (``__lo``, ``__hi``; equal for an exact value). The strict test holds when
+    it holds for every value in the interval; the relaxed test (``leaf.relaxed``, the possible
+    variant) when it holds for some."""
+    key = fkey(leaf.path)
+    lo, hi = key + "__lo", key + "__hi"
+    op = leaf.op
+    if op in {"in", "not_in"}:
+        items = [encode_value(v, leaf.type, leaf.scale) for v in leaf.value]
+        if op == "in":
+            return _any([_interval_op(lo, hi, "eq", v, leaf.relaxed) for v in items])
+        return _all([_interval_op(lo, hi, "ne", v, leaf.relaxed) for v in items])
+    return _interval_op(lo, hi, op, encode_value(leaf.value, leaf.type, leaf.scale),
+                        leaf.relaxed)
+
+
+def _interval_op(lo: str, hi: str, op: str, value: Any, relaxed: bool) -> Any:
+    if not relaxed:
+        strict = {
+            "gt": {"$gt": {lo: value}}, "ge": {"$gte": {lo: value}},
+            "lt": {"$lt": {hi: value}}, "le": {"$lte": {hi: value}},
+            "eq": {"$and": [{lo: value}, {hi: value}]},
+            "ne": {"$or": [{"$lt": {hi: value}}, {"$gt": {lo: value}}]},
+        }
+        return strict[op]
+    relaxed_tests = {
+        "gt": {"$gt": {hi: value}}, "ge": {"$gte": {hi: value}},
+        "lt": {"$lt": {lo: value}}, "le": {"$lte": {lo: value}},
+        "eq": {"$and": [{"$lte": {lo: value}}, {"$gte": {hi: value}}]},
+        "ne": {"$or": [{"$neq": {lo: value}}, {"$neq": {hi: value}}]},
+    }
+    return relaxed_tests[op]
+
+
+def _any(tests: list[Any]) -> Any:
+    return tests[0] if len(tests) == 1 else {"$or": tests}
+
+
+def _all(tests: list[Any]) -> Any:
+    return tests[0] if len(tests) == 1 else {"$and": tests}
+
+
 def _cross(leaf: Leaf, here: str, var: Mapping[str, str], order: Mapping[str, int]) -> Any:
+    """A comparison of two dates of two bindings, evaluated in the later binding's pattern.
+    Strict: it holds for every pair of days the two intervals allow; relaxed: for some pair."""
     other = leaf.value
     assert isinstance(other, FactRef)
     if owner(leaf, order) == leaf.binding:
         mine, theirs, op = leaf.path, other, leaf.op
     else:
         mine, theirs, op = other.path, FactRef(leaf.binding, leaf.path), _flip(leaf.op)
-    ref = {var[theirs.binding]: fkey(theirs.path)}
-    if op == "eq":
-        return {fkey(mine): ref}
-    return {_OPS[op]: {fkey(mine): ref}}
+    other_var = var[theirs.binding]
+    if leaf.type != "date":
+        exact = {other_var: fkey(theirs.path)}
+        return {fkey(mine): exact} if op == "eq" else {_OPS[op]: {fkey(mine): exact}}
+    lo, hi = fkey(mine) + "__lo", fkey(mine) + "__hi"
+
+    def their(end: str) -> dict[str, str]:
+        return {other_var: fkey(theirs.path) + end}
+
+    if not leaf.relaxed:
+        strict: dict[str, list[Any]] = {
+            "lt": [{"$lt": {hi: their("__lo")}}], "le": [{"$lte": {hi: their("__lo")}}],
+            "gt": [{"$gt": {lo: their("__hi")}}], "ge": [{"$gte": {lo: their("__hi")}}],
+            "eq": [{lo: their("__hi")}, {hi: their("__lo")}],
+        }
+        if op == "ne":
+            return {"$or": [{"$lt": {hi: their("__lo")}}, {"$gt": {lo: their("__hi")}}]}
+        return _all(strict[op])
+    relaxed: dict[str, list[Any]] = {
+        "lt": [{"$lt": {lo: their("__hi")}}], "le": [{"$lte": {lo: their("__hi")}}],
+        "gt": [{"$gt": {hi: their("__lo")}}], "ge": [{"$gte": {hi: their("__lo")}}],
+        "eq": [{"$lte": {lo: their("__hi")}}, {"$gte": {hi: their("__lo")}}],
+    }
+    if op == "ne":
+        return {"$or": [{"$neq": {lo: their("__hi")}}, {"$neq": {hi: their("__lo")}}]}
+    return _all(relaxed[op])
 
 
 def _flip(op: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..model import FindingStatus
 from ..rulemodel import Rule, RulePack
+from .encode import NO_RULES, Encoding
 
 VARIANTS = ("c", "a", "p")
 STATUS_OF_VARIANT: dict[str, FindingStatus] = {
@@ -66,6 +67,8 @@ class Program:
     chunks: tuple[Chunk, ...]
     compiled: Mapping[str, CompiledRule]
     fingerprint: str
+    encoding: Encoding = NO_RULES
+    """What encoding a case for these rules needs to know of them."""
 
     def chunks_for(self, kind: str) -> tuple[Chunk, ...]:
         return tuple(chunk for chunk in self.chunks if kind in chunk.kinds)

@@ -137,6 +137,7 @@ class Session:
         """Register the program's rulesets (under fresh names after a renewal)."""
         suffix = f"~{self._generation}" if self._generation else ""
         self._targets: dict[tuple[str, str], list[_Target]] = defaultdict(list)
+        self._routes: dict[tuple[str, tuple[str, ...]], list[_Target]] = {}
         for chunk in self.program.chunks:
             name = chunk.name + suffix
             definition = chunk.definition()
@@ -237,7 +238,7 @@ class Session:
             while pending:
                 fact = pending.popleft()
                 text = None
-                for target in targets.get((fact["ft"], fact["w"]), ()):
+                for target in self._route(fact):
                     if text is None:
                         text = dumps(fact)
                     if recording is None:
@@ -280,6 +281,20 @@ class Session:
                     target.live = 0
             if not abandoned:
                 self._retract(stored)
+
+    def _route(self, fact: Mapping[str, Any]) -> list[_Target]:
+        """The rulesets that test a fact of its kind in any of the worlds it is in."""
+        worlds = tuple(world for world in "cap" if f"w{world}" in fact)
+        key = (fact["ft"], worlds)
+        found = self._routes.get(key)
+        if found is None:
+            found = []
+            for world in worlds:
+                for target in self._targets.get((fact["ft"], world), ()):
+                    if all(known is not target for known in found):
+                        found.append(target)
+            self._routes[key] = found
+        return found
 
     def _assert(
         self,
@@ -442,7 +457,7 @@ class DurableMatcher:
 
     def matches(self, case: Case) -> list[EngineMatch]:
         """The best match of each finding rule and key, as the rule engine finds them."""
-        activations = self.session.run(encode_case(case))
+        activations = self.session.run(encode_case(case, self.program.encoding))
         plans = self.plans
         best: dict[tuple[str, tuple[str, ...]], tuple[int, tuple[str, ...], str]] = {}
         for compiled_name, keys in activations:

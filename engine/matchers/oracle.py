@@ -21,13 +21,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import values
 from ..catalogue import catalogue
 from ..compiler import Program
 from ..model import STATUS_RANK, Case, CaseObject, Fact, FindingStatus
 from ..rulemodel import AllOf, Binding, Cond, FactRef, Leaf, NotOf, Rule
+from ..values import F, T, U
 from . import EngineMatch
 
-F, U, T = 0, 1, 2
 WORLDS = ("c", "a", "p")
 
 
@@ -102,12 +103,17 @@ class _Index:
     by_kind: dict[str, list[CaseObject]] = field(default_factory=dict)
     by_id: dict[tuple[str, str], CaseObject] = field(default_factory=dict)
 
+    acts: dict[tuple[str, str], list[CaseObject]] = field(default_factory=dict)
+    """What a binding to an object can be: the object, or each act of a course of conduct."""
+
     @classmethod
     def build(cls, case: Case) -> _Index:
         index = cls(case)
         for obj in case.objects:
-            index.by_kind.setdefault(obj.kind, []).append(obj)
+            forms = list(obj.acts or (obj,))
+            index.by_kind.setdefault(obj.kind, []).extend(forms)
             index.by_id[(obj.kind, obj.id)] = obj
+            index.acts[(obj.kind, obj.id)] = forms
         return index
 
 
@@ -242,7 +248,7 @@ class Evaluator:
                     yield fact
             return
         for obj in self._pool(binding, partial, view):
-            if obj.exists_in(view) and self._joins(binding, obj, partial, view):
+            if obj.exists_in(world) and self._joins(binding, obj, partial, view):
                 yield obj
 
     def _pool(self, binding: Binding, partial: Assignment, view: str) -> list[CaseObject]:
@@ -254,8 +260,7 @@ class Evaluator:
         if target is None:
             return []
         if join.field == "id":
-            obj = self.index.by_id.get((binding.kind, str(target)))
-            return [obj] if obj is not None else []
+            return self.index.acts.get((binding.kind, str(target)), [])
         key = (binding.kind, join.field, view)
         index = self._field_index.get(key)
         if index is None:
@@ -298,7 +303,7 @@ class Evaluator:
         negation normal form it is false, so under an odd number of ``not`` it is true."""
         if isinstance(cond, Leaf):
             value = self.leaf(cond, assignment, view).value
-            if value == U and str(cond.ref) in gates:
+            if value == U and (cond.strict or str(cond.ref) in gates):
                 return T if negated else F
             return value
         if isinstance(cond, NotOf):
@@ -324,8 +329,8 @@ class Evaluator:
                       if other_bound is not None else None)
             if theirs is None:
                 return LeafResult(leaf, U, fact, other_fact)
-            return LeafResult(leaf, T if compare(leaf.op, mine, theirs) else F, fact, other_fact)
-        return LeafResult(leaf, T if compare(leaf.op, mine, leaf.value) else F, fact)
+            return LeafResult(leaf, values.test(leaf.op, mine, theirs), fact, other_fact)
+        return LeafResult(leaf, values.test(leaf.op, mine, leaf.value), fact)
 
     def _fact(self, bound: Value | None, path: str) -> Fact | None:
         if isinstance(bound, CaseObject):
@@ -378,32 +383,8 @@ class Evaluator:
 
 
 def compare(op: str, left: Any, right: Any) -> bool:
-    """A test on a known value, with the semantics the compiled rules have."""
-    if op == "eq":
-        return bool(left == right)
-    if op == "ne":
-        return bool(left != right)
-    if op == "lt":
-        return bool(left < right)
-    if op == "le":
-        return bool(left <= right)
-    if op == "gt":
-        return bool(left > right)
-    if op == "ge":
-        return bool(left >= right)
-    if op == "in":
-        return left in right
-    if op == "not_in":
-        return left not in right
-    if op == "contains":
-        return right in left
-    if op == "not_contains":
-        return right not in left
-    if op == "contains_any":
-        return any(item in left for item in right)
-    if op == "contains_none":
-        return not any(item in left for item in right)
-    raise ValueError(f"unknown test {op!r}")
+    """A test on exact values, with the semantics the compiled rules have."""
+    return values.exact_test(op, left, right)
 
 
 def _better(new: Match, old: Match) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from ..model import Deadline, Finding
+from ..model import Deadline, FactUse, Finding
 from ..report import REPORT_SCHEMA, Report
 
 
@@ -28,6 +28,11 @@ def to_dict(report: Report) -> dict[str, Any]:
             "rules_considered": report.rules_considered,
         },
         "findings": [finding_dict(f) for f in report.findings],
+        "record": [
+            {"event": s.event, "authority": s.authority, "step": s.step, "date": s.date,
+             "status": s.status, "source": s.source, "at": str(s.at)}
+            for s in report.record
+        ],
         "summary": asdict(report.summary()),
     }
     if report.show_all:
@@ -61,11 +66,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
              "basis": a.basis, "complete": a.complete}
             for a in finding.amounts
         ],
-        "facts": [
-            {"path": f.path, "value": f.value, "status": f.status, "at": f.at,
-             "source": f.source}
-            for f in finding.facts
-        ],
+        "facts": [_fact_dict(f) for f in finding.facts],
         "questions": [{"path": q.path, "question": q.question, "at": q.at}
                       for q in finding.questions],
         "note": finding.note,
@@ -73,22 +74,49 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _fact_dict(fact: FactUse) -> dict[str, Any]:
+    data = {"path": fact.path, "value": fact.value, "status": fact.status, "at": fact.at,
+            "source": fact.source}
+    if fact.written is not None:
+        data["written"] = fact.written
+    return data
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def deadline_dict(deadline: Deadline) -> dict[str, Any]:
-    date = deadline.date
-    if isinstance(date, dt.datetime):
-        shown: str | None = date.isoformat()
-    elif isinstance(date, dt.date):
-        shown = date.isoformat()
-    else:
-        shown = None
-    return {
+    data = {
         "id": deadline.id,
         "what": deadline.what,
-        "date": shown,
+        "date": _iso(deadline.date),
         "basis": deadline.basis,
         "status": deadline.status,
         "rests_on": deadline.rests_on,
     }
+    if deadline.latest is not None:
+        data["latest"] = _iso(deadline.latest)
+    if deadline.ended:
+        data["ended"] = deadline.ended
+    return data
+
+
+def deadline_words(deadline: Deadline) -> str:
+    """When a deadline falls, in words: a day, a span of days, or unknown."""
+    if deadline.status == "out-of-range":
+        return "beyond the calendar"
+    if deadline.date is None and deadline.latest is None:
+        return "date unknown"
+    if deadline.date is None:
+        when = f"on or before {_iso(deadline.latest)}"
+    else:
+        when = _iso(deadline.date) or ""
+    if deadline.date is not None and deadline.latest is not None:
+        when = f"between {when} and {_iso(deadline.latest)}"
+    status = {"may-have-passed": "may have passed", "ended": f"ended: {deadline.ended}"}.get(
+        deadline.status, deadline.status)
+    return f"{when} ({status})"
 
 
 def render(reports: Sequence[Report]) -> str:

@@ -37,6 +37,15 @@ def render_one(report: Report) -> str:
     out.append("|---|---:|")
     for status in ("triggered", "alleged", "possible"):
         out.append(f"| {status} | {counts[status]} |")
+    if report.record:
+        out.append("")
+        out.append("## What the authorities did")
+        out.append("")
+        out.append("| date | authority | step | event | status | fact |")
+        out.append("|---|---|---|---|---|---|")
+        for step in report.record:
+            out.append(f"| {step.date} | {step.authority} | {step.step.replace('-', ' ')} | "
+                       f"{_cell(step.event_name)} | {step.status} | `{step.at}` |")
     for status in ("triggered", "alleged", "possible"):
         group = [f for f in report.findings if f.status == status]
         if not group:
@@ -77,7 +86,10 @@ def _finding(finding: Finding) -> list[str]:
         out.append("|---|---|---|---|")
         for deadline in finding.deadlines:
             data = deadline_dict(deadline)
-            out.append(f"| {_cell(deadline.what)} | {data['date'] or 'unknown'} | "
+            when = data["date"] or "unknown"
+            if deadline.latest is not None:
+                when = f"between {data['date']} and {data['latest']}"
+            out.append(f"| {_cell(deadline.what)} | {when} | "
                        f"{data['status']} | {_cell(deadline.basis)} |")
         out.append("")
     if finding.amounts:

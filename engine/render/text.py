@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ..model import Finding
 from ..report import Report
-from .json_report import deadline_dict
+from .json_report import deadline_words
 
 WIDTH = 100
 _HEADINGS = {
@@ -40,6 +40,13 @@ def render_one(report: Report) -> str:
     if regimes:
         parts = [f"{regime} {sum(c.values())}" for regime, c in regimes.items()]
         out.append("by regime: " + ", ".join(parts))
+    if report.record:
+        out.append("")
+        out.append("What the authorities did:")
+        for step in report.record:
+            alleged = "" if step.status == "confirmed" else " (alleged)"
+            out.extend(_wrap(f"- {step.date}: {step.authority} {step.step.replace('-', ' ')}"
+                             f" ({step.event_name}){alleged} [{step.at}]", indent="    "))
     for status in ("triggered", "alleged", "possible"):
         group = [f for f in report.findings if f.status == status]
         if not group:
@@ -79,8 +86,7 @@ def _finding(finding: Finding) -> list[str]:
     if finding.deadlines:
         lines.append("  Deadlines:")
         for deadline in finding.deadlines:
-            data = deadline_dict(deadline)
-            when = f"{data['date']} ({data['status']})" if data["date"] else "date unknown"
+            when = deadline_words(deadline)
             lines.extend(_wrap(f"- {when}: {deadline.what}. {deadline.basis}",
                                first="    ", indent="      "))
     if finding.amounts:

@@ -19,7 +19,7 @@ from .. import __version__
 from ..compiler import Program
 from ..matchers import EngineMatch
 from ..matchers.oracle import Evaluator
-from ..model import SEVERITIES, STATUS_RANK, Case, Finding, NotApplied
+from ..model import SEVERITIES, STATUS_RANK, Case, Finding, NotApplied, Step
 from .finding import finding as explain_match
 from .whynot import why_not
 
@@ -49,6 +49,8 @@ class Report:
     not_applied: tuple[NotApplied, ...]
     rules_considered: int
     show_all: bool
+    record: tuple[Step, ...] = ()
+    """What the authorities did, as the case states it, in date order."""
     version: str = __version__
 
     def summary(self) -> Summary:
@@ -105,7 +107,41 @@ def build_report(
         not_applied=tuple(not_applied),
         rules_considered=len(program.pack.findings),
         show_all=show_all,
+        record=record(case),
     )
+
+
+def record(case: Case) -> tuple[Step, ...]:
+    """The authorities' steps the case states (``process.<authority>.<step>`` on events)."""
+    steps: list[tuple[str, Step]] = []
+    for event in case.of_kind("event"):
+        for path, fact in event.facts.items():
+            parts = path.split(".")
+            if len(parts) != 3 or parts[0] != "process":
+                continue
+            value = fact.value
+            lo = getattr(value, "lo", value)
+            written = fact.written if fact.written is not None else getattr(
+                value, "written", value)
+            steps.append((str(lo), Step(
+                event.id, event.name, parts[1], parts[2], _written(written), fact.status,
+                fact.source, fact.at)))
+    steps.sort(key=lambda item: (item[0], item[1].event, item[1].authority, item[1].step))
+    return tuple(step for _, step in steps)
+
+
+def _written(value: object) -> str:
+    if isinstance(value, dict):
+        if "from" in value and "to" in value:
+            return f"{value['from']} to {value['to']}"
+        if "to" in value:
+            return f"on or before {value['to']}"
+        if "from" in value:
+            return f"on or after {value['from']}"
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
 
 
 def _order(finding: Finding) -> tuple[int, int, str, str, tuple[tuple[str, str], ...]]:

@@ -4,17 +4,21 @@ amounts, facts and questions."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..compiler import Program
+from ..compiler.patterns import leaves
 from ..errors import EngineError
 from ..matchers import EngineMatch
 from ..matchers.oracle import UNBOUND, Derived, Evaluator, Unbound, Value, ident
 from ..model import Amount, CaseObject, Finding, FindingStatus, WhoActs
-from ..rulemodel import AmountSpec, Rule, WhoSpec
+from ..rulemodel import AmountSpec, FactRef, Leaf, Rule, WhoSpec
+from ..values import Span
 from .deadlines import deadline
 from .grounds import facts_of, questions_of
-from .words import capitalised, fact_path, fill, names_of
+from .words import capitalised, fact_path, fill, names_of, plain
 
 
 def assignment_for(evaluator: Evaluator, rule: Rule, bound: Mapping[str, str]) -> dict[str, Value]:
@@ -39,6 +43,65 @@ def assignment_for(evaluator: Evaluator, rule: Rule, bound: Mapping[str, str]) -
     return assignment
 
 
+def _holding(evaluator: Evaluator, rule: Rule, assignment: dict[str, Value], world: str,
+             status: str) -> dict[str, Value] | None:
+    """The assignment, with each course of conduct bound to an act that gives the match its
+    status (None when none does: the two matchers disagree)."""
+    choices = []
+    for name, value in assignment.items():
+        if isinstance(value, CaseObject) and value.acts:
+            choices.append((name, [a for a in value.acts if a.exists_in(world)]))
+    for picked in itertools.product(*(acts for _, acts in choices)):
+        candidate = {**assignment, **{name: act for (name, _), act in zip(choices, picked,
+                                                                            strict=True)}}
+        if evaluator.holds(rule, candidate, world) == status and _derived_ok(
+                evaluator, rule, candidate, world):
+            return candidate
+    return None
+
+
+def course_note(evaluator: Evaluator, rule: Rule, assignment: dict[str, Value], name: str,
+                world: str) -> str:
+    """For a finding on a course of conduct: which of its acts the rule catches. A course
+    that began before the law (a listing, a new control) applied to it and went on after is
+    caught for the acts from the day it first applied."""
+    act = assignment[name]
+    assert isinstance(act, CaseObject)
+    event = evaluator.index.by_id[(act.kind, act.id)]
+    span = event.facts["date"].value
+    count = event.facts.get("count")
+    acts = f"{plain(count.value)} acts" if count is not None else "acts"
+    course = f"a course of conduct ({acts}, {plain(span)})"
+    if not isinstance(span, Span):
+        return ""
+    first = next(a for a in event.acts if a.act == "first")
+    if evaluator.holds(rule, {**assignment, name: first}, world) is not None:
+        return f"The finding covers the whole of {course}: its first act is caught."
+    days = sorted({span.lo, span.hi} | {
+        day for leaf in leaves(evaluator.conditions[rule.id]) if leaf.binding == name
+        and leaf.path == "date" for day in _edges(evaluator, leaf, assignment)
+        if span.lo <= day <= span.hi})
+    for day in days:
+        dated = replace(act, facts={**act.facts, "date": replace(act.facts["date"], value=day)})
+        if evaluator.holds(rule, {**assignment, name: dated}, world) is not None:
+            return (f"The rule does not catch the start of {course}; it catches the acts from "
+                    f"{day.isoformat()}.")
+    return (f"The rule does not catch the first act of {course}; it may catch later acts, "
+            "whose dates the case does not give.")
+
+
+def _edges(evaluator: Evaluator, leaf: Leaf, assignment: dict[str, Value]) -> list[dt.date]:
+    """The days on which a date test's answer may turn: its date and the day after."""
+    other = leaf.value
+    if isinstance(other, FactRef):
+        holder = assignment.get(other.binding)
+        found = evaluator.value_of(holder, other.path, "a") if holder is not None else None
+        other = found.lo if isinstance(found, Span) else found
+    if not isinstance(other, dt.date):
+        return []
+    return [other, other + dt.timedelta(days=1)]
+
+
 def _derived_by_key(evaluator: Evaluator, key: str) -> Derived | None:
     for world in ("c", "a", "p"):
         for fact in evaluator.derived[world]:
@@ -56,11 +119,10 @@ def finding(evaluator: Evaluator, program: Program, match: EngineMatch,
     rule = program.pack.get(match.rule)
     if rule is None or rule.finding is None:
         raise EngineError(f"the rule engine reported {match.rule!r}, which is not a finding rule")
-    assignment = assignment_for(evaluator, rule, match.bound)
     world = world_of(match.status)
-    if evaluator.holds(rule, assignment, world) != match.status or not _derived_ok(
-        evaluator, rule, assignment, world
-    ):
+    assignment = _holding(evaluator, rule, assignment_for(evaluator, rule, match.bound), world,
+                          match.status)
+    if assignment is None:
         raise EngineError(
             f"{rule.id}: the rule engine and the evaluator disagree on "
             f"{dict(match.bound)} ({match.status}); no report is printed"
@@ -74,6 +136,10 @@ def finding(evaluator: Evaluator, program: Program, match: EngineMatch,
         note = (f"Capped at possible: the rule rests on a figure or wording not confirmed from a "
                 f"primary source; on the facts it would be {status}.")
         status = "possible"
+    for name, value in assignment.items():
+        if isinstance(value, CaseObject) and value.act is not None:
+            note = " ".join(filter(None, [note, course_note(evaluator, rule, assignment, name,
+                                                              world)]))
     names = names_of(rule, assignment)
     spec = rule.finding
     facts = facts_of(evaluator, rule, assignment, view)

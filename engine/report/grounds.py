@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from ..catalogue import catalogue
 from ..matchers.oracle import Derived, Evaluator, Support, Unbound, Value
 from ..model import CaseObject, FactUse, Question
-from ..rulemodel import Binding, FactRef, Leaf, Rule
+from ..rulemodel import Binding, FactRef, Leaf, Rule, show_value
+from ..values import Bounds, Choice, Span
 from .words import fact_path, fill, names_of, plain
 
 
@@ -38,6 +39,7 @@ def _collect_facts(evaluator: Evaluator, rule: Rule, assignment: Mapping[str, Va
                 status=fact.status if view == "a" else "confirmed",
                 at=str(fact.at),
                 source=fact.source,
+                written=fact.written if shown is fact.value else None,
             )
     if depth >= 4:
         return
@@ -117,11 +119,44 @@ def _leaf_question(rule: Rule, leaf: Leaf, assignment: Mapping[str, Value],
         refs.append(leaf.value)
     for ref in refs:
         holder = assignment.get(ref.binding)
-        if not isinstance(holder, CaseObject) or holder.facts.get(ref.path) is not None:
+        if not isinstance(holder, CaseObject):
+            continue
+        known = holder.facts.get(ref.path)
+        if known is not None and not isinstance(known.value, (Span, Bounds, Choice)):
             continue
         spec = cat.field(holder.kind, ref.path)
         text = rule.ask.get(str(ref)) or (spec.question if spec else f"What is {ref}?")
+        if known is not None:
+            text += " " + decides(leaf, ref, known.value, assignment)
         _add(found, fact_path(holder, ref.path), text, rule, assignment, holder)
+
+
+def decides(leaf: Leaf, ref: FactRef, value: object, assignment: Mapping[str, Value]) -> str:
+    """For a fact the case knows only in part: what it says, and what would settle the test
+    (the day or the number on which the answer turns)."""
+    op, other = leaf.op, leaf.value
+    if isinstance(other, FactRef):
+        if ref == other:  # the test read from the other side
+            op = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}.get(op, op)
+            other = leaf.ref
+        holder = assignment.get(other.binding)
+        edge = (fact_path(holder, other.path) if isinstance(holder, CaseObject)
+                else str(other))
+    else:
+        edge = show_value(other)
+    said = f"The case says {value}"
+    if isinstance(value, Span):
+        before, after = {
+            "ge": (f"before {edge}", "on or after it"), "lt": (f"before {edge}", "on or after it"),
+            "gt": (f"on or before {edge}", "after it"), "le": (f"on or before {edge}", "after it"),
+        }.get(op, (f"on {edge}", "on another day"))
+        return f"{said}; what matters is whether it was {before} or {after}."
+    if isinstance(value, Bounds):
+        words = {"gt": "more than", "ge": "at least", "lt": "less than", "le": "at most",
+                 "eq": "exactly", "ne": "other than", "in": "one of", "not_in": "none of"}
+        return f"{said}; what matters is whether it is {words.get(op, op)} {edge}."
+    return f"{said}; what matters is whether it is {edge}." if op in {"eq", "in"} else \
+        f"{said}; what matters is whether it is {'not ' if op in {'ne', 'not_in'} else ''}{edge}."
 
 
 def _add(found: dict[str, Question], path: str, text: str, rule: Rule,

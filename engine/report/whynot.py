@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..matchers.oracle import Evaluator, Value
+from ..matchers.oracle import Evaluator, Value, ident
 from ..model import CaseObject
 from ..rulemodel import Leaf, Rule, show_value
 from .words import fact_path, plain
@@ -13,13 +13,14 @@ from .words import fact_path, plain
 def why_not(evaluator: Evaluator, rule: Rule) -> str:
     """A short reason a rule produced no finding on this case."""
     root = rule.bindings[0]
-    candidates = list(evaluator.index.by_kind.get(root.kind, []))
+    candidates = [obj for obj in evaluator.case.objects if obj.kind == root.kind]
     if not candidates:
         return f"the case has no {root.kind}"
     reasons: list[str] = []
     for obj in candidates:
         assignments = [
-            a for a in evaluator.assignments(rule, "p") if a.get(root.name) is obj
+            a for a in evaluator.assignments(rule, "p")
+            if ident(a[root.name]) == obj.id
         ]
         if not assignments:
             missing = [b.name for b in rule.bindings[1:] if not b.hidden]

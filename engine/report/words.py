@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from ..matchers.oracle import Unbound, Value, ident
 from ..model import CaseObject
 from ..rulemodel import Rule
+from ..values import Bounds, Choice, Span
 
 TEMPLATE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -35,6 +36,10 @@ def fact_path(obj: Value, path: str) -> str:
 
 
 def plain(value: object) -> object:
+    """A fact value as JSON data: dates as ISO text, partial values as the case writes them
+    in words (``below 75``, ``2021-01``, ``2015 to 2021``)."""
+    if isinstance(value, (Span, Bounds, Choice)):
+        return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):

@@ -73,6 +73,7 @@ def load_rules(paths: Iterable[str | Path] | None = None) -> RulePack:
         tuple(str(f) for f in files),
         tuple(reference),
         tuple(sorted(loader.commencements.values(), key=lambda c: c.id)),
+        dict(sorted(loader.groups.items())),
     )
 
 

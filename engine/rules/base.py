@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ..catalogue import Catalogue
 from ..errors import RexError, RuleError
-from ..rulemodel import DERIVED_FIELDS, Binding, Commencement, FactRef
+from ..rulemodel import DERIVED_FIELDS, Binding, Commencement, CountryGroup, FactRef
 from ..yamlio import Document, PathT, field_name
 from .text import suggest
 
@@ -21,6 +21,7 @@ class LoaderBase:
         self.errors: list[RexError] = []
         self.signatures: dict[str, dict[str, str | None]] = {}
         self.commencements: dict[str, Commencement] = {}
+        self.groups: dict[str, CountryGroup] = {}
 
     def error(self, doc: Document, path: PathT, message: str, hint: str | None = None) -> None:
         self.errors.append(RuleError(message, doc.where(path), field_name(path), hint))

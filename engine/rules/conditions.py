@@ -40,12 +40,22 @@ class ConditionsPart(LoaderBase):
                 continue
             fact_type, scale, values = self.describe(ref, names)
             ops = test if isinstance(test, dict) else {"eq": test}
-            for op, value in ops.items():
-                leaf = self.leaf(doc, ref, op, value, (*here, op) if isinstance(test, dict)
+            for written, given in list(ops.items()):
+                op, value = written, given
+                if written in {"in_group", "not_in_group"}:
+                    group = self.groups.get(str(given))
+                    if group is None:
+                        self.error(doc, (*here, written), f"no country group {given!r}",
+                                   f"groups: {', '.join(sorted(self.groups)) or 'none'}")
+                        continue
+                    op = "in" if written == "in_group" else "not_in"
+                    value = sorted(group.members)
+                leaf = self.leaf(doc, ref, op, value, (*here, written) if isinstance(test, dict)
                                  else here, fact_type, scale, values, names)
                 if leaf is not None:
                     leaves.append(leaf)
         return leaves[0] if len(leaves) == 1 else AllOf(tuple(leaves))
+
     def leaf(
         self,
         doc: Document,
@@ -71,15 +81,19 @@ class ConditionsPart(LoaderBase):
             if other is None:
                 return None
             other_type = self.type_of(other, names)
-            if other_type != fact_type or fact_type == "list":
+            if other_type != fact_type or fact_type in {"list", "number"}:
                 self.error(doc, path, f"cannot compare {ref} (a {fact_type} fact) with {other} "
-                           f"(a {other_type} fact)")
+                           f"(a {other_type} fact)", "a test may compare two dates, references, "
+                           "texts or true/false facts; compare numbers with values")
                 return None
             if other.binding == ref.binding:
                 self.error(doc, path, "compare two facts of different bindings; both facts "
                            f"here belong to {ref.binding!r}")
                 return None
             return Leaf(ref.binding, ref.path, op, other, at, fact_type, scale)
+        binding = names[ref.binding]
+        spec = None if binding.derived else self.cat.field(binding.kind, ref.path)
+        classes = spec is not None and spec.classes
         items = value if isinstance(value, list) else [value]
         converted = []
         for item in items:
@@ -88,8 +102,8 @@ class ConditionsPart(LoaderBase):
                 return None
             converted.append(checked)
         if op in {"in", "not_in", "contains_any", "contains_none"}:
-            return Leaf(ref.binding, ref.path, op, tuple(converted), at, fact_type, scale)
-        return Leaf(ref.binding, ref.path, op, converted[0], at, fact_type, scale)
+            return Leaf(ref.binding, ref.path, op, tuple(converted), at, fact_type, scale, classes)
+        return Leaf(ref.binding, ref.path, op, converted[0], at, fact_type, scale, classes)
 
     def literal(
         self,

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..catalogue import BASE_KINDS
 from ..errors import Location
-from ..rulemodel import TRUE, Binding, Commencement, FactRef, Rule
+from ..rulemodel import TRUE, Binding, Commencement, CountryGroup, FactRef, Rule
 from ..yamlio import Document, PathT
 from .bindings import BindingsPart
 from .conditions import ConditionsPart
@@ -24,6 +24,7 @@ class Loader(BindingsPart, ConditionsPart, OutputsPart, TablesPart):
 
     def load(self) -> list[Rule]:
         self.collect_commencements()
+        self.collect_groups()
         self.collect_signatures()
         rules: list[Rule] = []
         seen: dict[str, Location] = {}
@@ -40,6 +41,18 @@ class Loader(BindingsPart, ConditionsPart, OutputsPart, TablesPart):
                 seen[rule.id] = rule.at
                 rules.append(rule)
         return rules
+
+    def collect_groups(self) -> None:
+        """Groups of countries named in law, for in_group tests and class-valued facts."""
+        for doc in self.docs:
+            for index, raw in enumerate(doc.data.get("groups", [])):
+                here: PathT = ("groups", index, "id")
+                if raw["id"] in self.groups:
+                    self.error(doc, here, f"the country group {raw['id']!r} is defined twice")
+                    continue
+                self.groups[raw["id"]] = CountryGroup(raw["id"], raw["title"],
+                                                      frozenset(raw["members"]),
+                                                      raw["source"]["url"], doc.where(here))
 
     def collect_commencements(self) -> None:
         """Commencement dates of law that is announced but may not yet be in force."""

@@ -81,21 +81,9 @@ class OutputsPart(LoaderBase):
             if item["id"] in seen:
                 self.error(doc, (*here, "id"), f"duplicate deadline id {item['id']!r}")
             seen.add(item["id"])
-            start = self.date_expr(doc, item["from"], (*here, "from"), names)
-            add = item.get("add", {})
-            unit, amount = next(iter(add.items())) if add else (None, 0)
-            calendar = item.get("calendar")
-            if unit == "working_days" and calendar is None:
-                self.error(doc, here, "a period in working days needs a calendar",
-                           "calendar: england-and-wales or united-states")
-            beginning_with = item.get("counting") == "beginning-with"
-            if beginning_with and unit in (None, "hours"):
-                self.error(doc, (*here, "counting"),
-                           "a period beginning with the start day needs days, weeks, months, "
-                           "years or working days")
-            if start is not None:
-                deadlines.append(DeadlineSpec(item["id"], item["what"], start, unit, amount,
-                                              calendar, item.get("basis", ""), beginning_with))
+            spec = self.deadline(doc, item, here, names)
+            if spec is not None:
+                deadlines.append(spec)
         amounts = []
         for index, item in enumerate(raw.get("amounts", [])):
             here = (*path, "amounts", index)
@@ -113,6 +101,32 @@ class OutputsPart(LoaderBase):
                                       item.get("basis", "")))
         return FindingSpec(raw["title"], " ".join(raw.get("summary", "").split()), tuple(who),
                            tuple(deadlines), tuple(amounts))
+
+    def deadline(self, doc: Document, item: Mapping[str, Any], here: PathT,
+                 names: Mapping[str, Binding]) -> DeadlineSpec | None:
+        start = self.date_expr(doc, item["from"], (*here, "from"), names)
+        add = item.get("add", {})
+        unit, amount = next(iter(add.items())) if add else (None, 0)
+        calendar = item.get("calendar")
+        if unit == "working_days" and calendar is None:
+            self.error(doc, here, "a period in working days needs a calendar",
+                       "calendar: england-and-wales or united-states")
+        beginning_with = item.get("counting") == "beginning-with"
+        if beginning_with and unit in (None, "hours"):
+            self.error(doc, (*here, "counting"),
+                       "a period beginning with the start day needs days, weeks, months, "
+                       "years or working days")
+        ended_by = []
+        for number, text in enumerate(item.get("ended_by", [])):
+            ref = self.fact_ref(doc, text, (*here, "ended_by", number), names)
+            if ref is not None and self.type_of(ref, names) != "date":
+                self.error(doc, (*here, "ended_by", number), f"{ref} is not a date")
+            elif ref is not None:
+                ended_by.append(ref)
+        if start is not None:
+            return DeadlineSpec(item["id"], item["what"], start, unit, amount, calendar,
+                                item.get("basis", ""), beginning_with, tuple(ended_by))
+        return None
 
     def term(
         self, doc: Document, raw: Mapping[str, Any], path: PathT, names: Mapping[str, Binding]
