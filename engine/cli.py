@@ -30,8 +30,9 @@ from .errors import ErrorList, Location, RexError, flatten
 from .evaluate import Engine
 from .explain import explain as explain_rule
 from .lint import lint
-from .model import STATUS_RANK
+from .model import STATUS_RANK, Case
 from .output import write_atomic
+from .readers import event_readers, unread_facts
 from .render import RENDERERS, render
 from .render import checks as render_checks
 from .render import explain as explain_text
@@ -169,22 +170,39 @@ def _load_cases(paths: Sequence[str]) -> list[Any]:
 
 @main.command(epilog=EXIT_CODES)
 @click.argument("cases", nargs=-1, required=True, type=click.Path())
+@click.option("--strict", is_flag=True,
+              help="Also warn about event facts that no rule reads for the event's type, "
+                   "and exit 1 on a warning.")
+@_rules_option
 @_guard
-def validate(cases: tuple[str, ...]) -> int:
+def validate(cases: tuple[str, ...], strict: bool, rule_paths: tuple[str, ...]) -> int:
     """Check case files against the case format; list every problem in every file.
 
-    Exits 0 when all are valid and 2 when any is not."""
+    Exits 0 when all are valid, 2 when any is not, and with --strict 1 when a case states a
+    fact that no rule reads (a study's consideration, say): the fact may belong on another
+    event type, or the rules may not yet cover it."""
     errors: list[RexError] = []
+    valid: list[tuple[str, Case]] = []
     for path in cases:
         try:
-            load_case(path)
+            valid.append((path, load_case(path)))
         except RexError as exc:
             errors.extend(flatten(exc))
-        else:
-            click.echo(f"{path}: valid")
+    warned = 0
+    if strict and valid:
+        readers = event_readers(_pack(rule_paths))
+        for _, case in valid:
+            for event, path in unread_facts(case, readers):
+                event_type = event.facts["type"].value if "type" in event.facts else "?"
+                click.echo(f"{event.facts[path].at}: warning: event {event.id!r} "
+                           f"({event_type}) states {path}, which no rule reads for an event "
+                           f"of type {event_type}", err=True)
+                warned += 1
+    for path, _ in valid:
+        click.echo(f"{path}: valid")
     if errors:
         raise ErrorList(errors)
-    return EXIT_OK
+    return EXIT_GATE if warned else EXIT_OK
 
 
 @main.command(epilog=EXIT_CODES)
@@ -216,12 +234,25 @@ def rules() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--derivations", is_flag=True, help="Include the rules that derive facts.")
+@click.option("--groups", is_flag=True,
+              help="Instead, list the groups of countries named in law that cases and rules "
+                   "may use, with their members and source.")
 @_rules_option
 @_guard
-def rules_list(regime: str | None, fmt: str, derivations: bool,
+def rules_list(regime: str | None, fmt: str, derivations: bool, groups: bool,
                rule_paths: tuple[str, ...]) -> int:
     """List rules with their provision, official link and dates in force."""
     pack = _pack(rule_paths)
+    if groups:
+        listed = [{"id": g.id, "title": g.title, "members": sorted(g.members), "url": g.url}
+                  for g in pack.groups.values()]
+        if fmt == "json":
+            click.echo(json.dumps(listed, indent=2, ensure_ascii=False))
+        for group in listed if fmt == "text" else ():
+            click.echo(f"{group['id']}  {group['title']}")
+            click.echo(f"    {', '.join(group['members'])}")
+            click.echo(f"    {group['url']}")
+        return EXIT_OK
     selected = [r for r in pack.rules if (derivations or not r.is_derivation)
                 and (regime is None or r.regime == regime)]
     if regime is not None and not selected:
@@ -467,9 +498,17 @@ def rules_lint(paths: tuple[str, ...], strict: bool) -> int:
 @main.command(epilog=EXIT_CODES)
 @click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text",
               show_default=True)
+@click.option("--event-types", is_flag=True,
+              help="Instead, list each event type with the regimes whose rules read it.")
+@_rules_option
 @_guard
-def fields(fmt: str) -> int:
+def fields(fmt: str, event_types: bool, rule_paths: tuple[str, ...]) -> int:
     """List the facts a case file can state, with the question rex asks when one is unknown."""
+    if event_types:
+        readers = event_readers(_pack(rule_paths))
+        click.echo(render_fields.event_types_markdown(readers) if fmt == "md"
+                   else render_fields.event_types_text(readers), nl=False)
+        return EXIT_OK
     click.echo(render_fields.markdown() if fmt == "md" else render_fields.text(), nl=False)
     return EXIT_OK
 

@@ -40,3 +40,14 @@ def test_every_durable_rules_pitfall_is_pinned_by_tests() -> None:
 def test_the_readme_shows_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text()
     assert "make run" in text and "make test" in text
+
+
+def test_the_event_type_table_in_the_docs_is_current() -> None:
+    from engine.readers import event_readers
+    from engine.rules import load_rules
+
+    text = (ROOT / "docs" / "case-format.md").read_text()
+    start = text.index("<!-- event-types:start -->\n") + len("<!-- event-types:start -->\n")
+    documented = text[start:text.index("<!-- event-types:end -->")]
+    expected = fields.event_types_markdown(event_readers(load_rules()))
+    assert documented == expected, "regenerate it with: rex fields --event-types --format md"

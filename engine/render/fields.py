@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..readers import Readers
 from ..schema import load_schema
 
 _META = {"status", "source", "note"}
@@ -76,3 +77,16 @@ def text() -> str:
             if question:
                 lines.append(f"      {question}")
     return "\n".join(lines) + "\n"
+
+
+def event_types_markdown(readers: Readers) -> str:
+    """For each event type, the regimes whose rules read it: the table in the case format."""
+    lines = ["| event type | regimes whose rules read it |", "|---|---|"]
+    for event_type, regimes in readers.regimes.items():
+        lines.append(f"| `{event_type}` | {', '.join(regimes) or 'none'} |")
+    return "\n".join(lines) + "\n"
+
+
+def event_types_text(readers: Readers) -> str:
+    width = max(len(t) for t in readers.regimes) + 2
+    return "".join(f"{t:<{width}}{', '.join(r) or 'none'}\n" for t, r in readers.regimes.items())
