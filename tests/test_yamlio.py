@@ -58,10 +58,10 @@ def test_a_billion_laughs_is_refused_quickly() -> None:
     for index in range(1, 12):
         name, prev = chr(97 + index), chr(96 + index)
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded machine does not stretch it
     with pytest.raises(InputError, match="aliases"):
         load_bytes("\n".join(lines).encode(), "bomb.yaml")
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 def test_deep_nesting_is_refused() -> None:
@@ -85,10 +85,10 @@ def test_a_large_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "large.yaml"
     with path.open("wb") as stream:
         stream.truncate(100 * 1024 * 1024)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: reading 100 MB would cost far more than this
     with pytest.raises(InputError, match="bytes"):
         load_file(path)
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 @pytest.mark.parametrize("text, message", [
