@@ -443,6 +443,7 @@ class _Builder:
         return Expectations(
             findings=tuple(findings),
             absent=tuple(raw.get("absent", [])),
+            not_assessed=tuple(raw.get("not_assessed", [])),
             exhaustive=bool(raw.get("exhaustive", False)),
             regimes=tuple(raw.get("regimes", [])),
             as_of=_to_date(as_of) if as_of is not None else None,

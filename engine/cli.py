@@ -15,6 +15,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -135,14 +136,25 @@ def main(debug: bool) -> None:
               help="Also list the rules considered that gave no finding, and why.")
 @click.option("--fail-on", type=click.Choice(["triggered", "alleged", "possible"]),
               help="Exit 1 if any finding has this status or a stronger one.")
+@click.option("--detail", is_flag=True,
+              help="After the summary, every finding in full (facts, who acts, deadlines).")
+@click.option("--for", "audience", metavar="PARTY",
+              help="Write the brief for this party (its id in the case): its duties and "
+                   "exposure first, then its remedies, then the rest.")
 @_rules_option
 @_guard
 def report(cases: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date | None,
-           show_all: bool, fail_on: str | None, rule_paths: tuple[str, ...]) -> int:
-    """Report the regulatory exposure of one or more case files."""
+           show_all: bool, fail_on: str | None, detail: bool, audience: str | None,
+           rule_paths: tuple[str, ...]) -> int:
+    """Report the regulatory exposure of one or more case files.
+
+    The text and Markdown reports open with a summary: what is urgent, the findings one line
+    each, and the questions whose answers would change them, each asked once."""
     engine = Engine(_pack(rule_paths))
     loaded = _load_cases(cases)
-    reports = [engine.report(case, as_of=as_of, show_all=show_all) for case in loaded]
+    reports = [replace(engine.report(case, as_of=as_of, show_all=show_all, questions=True,
+                                     audience=audience), detail=detail or show_all)
+               for case in loaded]
     text = render(fmt, reports)
     if output:
         write_atomic(output, text)

@@ -86,6 +86,8 @@ class Engine:
         today: dt.date | None = None,
         show_all: bool = False,
         now: dt.datetime | None = None,
+        questions: bool = False,
+        audience: str | None = None,
     ) -> Report:
         """The report; without ``today``, deadlines are judged today, and those counted in
         hours at this moment (``now``, timezone-aware, when given)."""
@@ -95,7 +97,7 @@ class Engine:
             today = dt.date.today()
         return build_report(
             self.prepare(case), self.program(as_of), matches, today=today, now=now,
-            show_all=show_all,
+            show_all=show_all, questions=questions, audience=audience,
         )
 
     def statuses(self, case: Case, as_of: dt.date | None = None) -> Statuses:

@@ -48,6 +48,11 @@ def compare(report: Report, expect: Expectations) -> list[Mismatch]:
                 problems.append(Mismatch(
                     f"expected no finding from {rule_id}, but the report has one "
                     f"({finding.status}) on {_show_on(finding)}", expect.at))
+    listed = {item.rule for item in report.not_assessed}
+    for rule_id in expect.not_assessed:
+        if rule_id not in listed:
+            problems.append(Mismatch(
+                f"expected {rule_id} to be listed as not assessed, but it is not", expect.at))
     if expect.exhaustive:
         for index, finding in enumerate(report.findings):
             if index in claimed:

@@ -121,6 +121,8 @@ class Expectations:
 
     findings: tuple[ExpectedFinding, ...] = ()
     absent: tuple[str, ...] = ()
+    not_assessed: tuple[str, ...] = ()
+    """Rules that must be listed as not assessed (the case does not show them in play)."""
     exhaustive: bool = False
     regimes: tuple[str, ...] = ()
     as_of: dt.date | None = None
@@ -234,6 +236,27 @@ class Finding:
     capped_from: FindingStatus | None = None
     """For a rule whose legal basis is unverified: what the facts alone would make the finding
     (triggered or alleged) before it was capped at possible."""
+    conclusion: str = ""
+    """What the finding would say if triggered; ``title`` is the headline for its status."""
+    engaged: bool = True
+    """False for a possible finding whose provision the case does not show to be in play (its
+    engagement condition is not met): reported once as not assessed."""
+    series: str | None = None
+    """The provision's series, when the rule is one dated version of it."""
+
+
+@dataclass(frozen=True)
+class NotAssessed:
+    """A provision the case does not show to be in play (its engagement condition is not
+    met), listed once with what would bring it in."""
+
+    rule: str
+    regime: str
+    title: str
+    condition: str
+    """Completes "would apply if ..."."""
+    on: tuple[Mapping[str, str], ...]
+    """The bindings of each possible finding it would have given."""
 
 
 @dataclass(frozen=True)

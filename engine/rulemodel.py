@@ -174,6 +174,8 @@ class FindingSpec:
     who_acts: tuple[WhoSpec, ...]
     deadlines: tuple[DeadlineSpec, ...]
     amounts: tuple[AmountSpec, ...] = ()
+    headlines: Mapping[str, str] = field(default_factory=dict)
+    """Headlines for an alleged or a possible finding (``alleged``, ``possible``)."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,10 @@ class Rule:
     derive: DeriveSpec | None
     file: str
     at: Location
+    engage: Cond | None = None
+    """The facts without which the provision is not in play at all; None: always in play."""
+    engage_if: str = ""
+    """The engagement condition in words ("the event gives control of an enterprise")."""
 
     @property
     def is_derivation(self) -> bool:

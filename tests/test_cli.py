@@ -31,7 +31,7 @@ def test_help_documents_the_exit_codes() -> None:
 
 
 def test_text_report_of_the_seed_case_names_each_regime() -> None:
-    code, output = run("report", SEED, "--as-of", "2026-11-27")
+    code, output = run("report", SEED, "--as-of", "2026-11-27", "--detail")
     assert code == 0
     for regime in ("uk-nsi", "uk-cma", "us-export"):
         assert regime in output
@@ -43,7 +43,7 @@ def test_json_report_validates_against_its_schema() -> None:
     assert code == 0
     data = json.loads(output)
     assert validate_json("report", data) == []
-    assert data["report_schema"] == "1.0"
+    assert data["report_schema"] == "2.0"
     assert "not_applied" in data
 
 
@@ -57,7 +57,7 @@ def test_several_cases_give_a_json_array() -> None:
 
 
 def test_markdown_report_has_a_heading_per_status() -> None:
-    code, output = run("report", TRIGGERED, "--format", "md")
+    code, output = run("report", TRIGGERED, "--format", "md", "--detail")
     assert code == 0
     assert output.startswith("# ")
     assert "## Triggered" in output

@@ -149,6 +149,6 @@ def test_a_party_the_case_does_not_identify_is_named_by_its_role(engine: Engine)
     report = engine.report(case, today=TODAY)
     finding = next(f for f in report.findings if f.rule == "uk-nsi.s9-asset-control"
                    and f.on["event"] == "london-project")
-    assert finding.title.startswith("The acquirer (not identified) gains control of")
+    assert finding.conclusion.startswith("The acquirer (not identified) gains control of")
     assert "not identified in the case (acquirer)" in {who.name for who in finding.who_acts}
     assert all(who.party is None for who in finding.who_acts)

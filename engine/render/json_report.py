@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from ..model import Deadline, FactUse, Finding
-from ..report import REPORT_SCHEMA, Report
+from ..report import REPORT_SCHEMA, RankedQuestion, Report, brief
 
 
 def to_dict(report: Report) -> dict[str, Any]:
     """The report as plain JSON data, keys in a fixed order."""
+    refs = {q.path: q.id for q in report.questions}
     data: dict[str, Any] = {
         "report_schema": REPORT_SCHEMA,
         "rex_version": report.version,
@@ -27,7 +28,13 @@ def to_dict(report: Report) -> dict[str, Any]:
             "deadlines_as_of": report.deadlines_as_of,
             "rules_considered": report.rules_considered,
         },
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": [finding_dict(f, refs) for f in report.findings],
+        "questions": [question_dict(q) for q in report.questions],
+        "not_assessed": [
+            {"rule": n.rule, "regime": n.regime, "title": n.title, "would_apply_if": n.condition,
+             "on": [dict(sorted(o.items())) for o in n.on]}
+            for n in report.not_assessed
+        ],
         "record": [
             {"event": s.event, "authority": s.authority, "step": s.step, "date": s.date,
              "status": s.status, "source": s.source, "at": str(s.at)}
@@ -35,6 +42,11 @@ def to_dict(report: Report) -> dict[str, Any]:
         ],
         "summary": asdict(report.summary()),
     }
+    if report.audience is not None:
+        data["audience"] = {"party": report.audience, "name": report.audience_name}
+        index = {id(f): n for n, f in enumerate(report.findings)}
+        data["groups"] = [{"title": title, "findings": [index[id(f)] for f in group]}
+                          for title, group in brief.groups(report)]
     if report.show_all:
         data["not_applied"] = [
             {"rule": n.rule, "regime": n.regime, "title": n.title, "reason": n.reason}
@@ -43,11 +55,29 @@ def to_dict(report: Report) -> dict[str, Any]:
     return data
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def question_dict(question: RankedQuestion) -> dict[str, Any]:
+    return {
+        "id": question.id,
+        "path": question.path,
+        "question": question.question,
+        "at": question.at,
+        "gate": question.gate,
+        "settles": [
+            {"answer": a.answer, "changes": [
+                {"rule": c.rule, "key": list(c.key), "before": c.before, "after": c.after}
+                for c in a.changes]}
+            for a in question.answers if a.changes
+        ],
+    }
+
+
+def finding_dict(finding: Finding, refs: Mapping[str, str] | None = None) -> dict[str, Any]:
+    refs = refs or {}
     return {
         "rule": finding.rule,
         "regime": finding.regime,
         "title": finding.title,
+        "conclusion": finding.conclusion,
         "status": finding.status,
         "severity": finding.severity,
         "provision": finding.provision,
@@ -67,7 +97,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             for a in finding.amounts
         ],
         "facts": [_fact_dict(f) for f in finding.facts],
-        "questions": [{"path": q.path, "question": q.question, "at": q.at}
+        "questions": [{"path": q.path, "question": q.question, "at": q.at,
+                       "ref": refs.get(q.path)}
                       for q in finding.questions],
         "note": finding.note,
         "capped_from": finding.capped_from,

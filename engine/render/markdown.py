@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from ..model import Finding
-from ..report import Report
-from .json_report import deadline_dict
+from ..report import Report, brief
+from .json_report import deadline_dict, deadline_words
 
 _HEADINGS = {
     "triggered": "Triggered (holds on confirmed facts)",
@@ -24,19 +25,28 @@ def _cell(text: object) -> str:
 
 
 def render_one(report: Report) -> str:
-    summary = report.summary()
-    counts = summary.by_status
+    out = _summary(report)
+    if report.detail:
+        out.extend(_detail(report))
+    return "\n".join(out) + "\n"
+
+
+def _summary(report: Report) -> list[str]:
+    counts = report.summary().by_status
     out = [f"# {report.case_title}", ""]
     law = (f"the law as it stood on {report.as_of}" if report.as_of
            else "the law in force on the date of each event")
     out.append(f"Case `{report.case_id}` (`{report.case_file}`), evaluated on {law}; "
                f"deadlines as of {report.deadlines_as_of}; {report.rules_considered} rules "
                "considered.")
+    if report.audience_name:
+        out.append("")
+        out.append(f"Written for **{_cell(report.audience_name)}** (`{report.audience}`): its "
+                   "own duties and exposure first, then its remedies, then the rest.")
     out.append("")
-    out.append("| status | findings |")
-    out.append("|---|---:|")
-    for status in ("triggered", "alleged", "possible"):
-        out.append(f"| {status} | {counts[status]} |")
+    out.append(f"{counts['triggered']} triggered, {counts['alleged']} alleged, "
+               f"{counts['possible']} possible; {len(report.not_assessed)} not assessed; "
+               f"{len(report.questions)} questions.")
     if report.record:
         out.append("")
         out.append("## What the authorities did")
@@ -46,6 +56,55 @@ def render_one(report: Report) -> str:
         for step in report.record:
             out.append(f"| {step.date} | {step.authority} | {step.step.replace('-', ' ')} | "
                        f"{_cell(step.event_name)} | {step.status} | `{step.at}` |")
+    out.append("")
+    out.append("## Act now")
+    out.append("")
+    today = dt.date.fromisoformat(report.deadlines_as_of)
+    dated = brief.clocks(report)
+    if dated:
+        out.append("| by | left | what | who acts | rule |")
+        out.append("|---|---|---|---|---|")
+        for clock in dated:
+            out.append(f"| {deadline_words(clock.deadline)} | {brief.days_left(clock, today)} | "
+                       f"{_cell(clock.deadline.what)} | "
+                       f"{_cell(brief.actor(clock.finding, dict(report.parties)))} | "
+                       f"`{clock.finding.rule}` |")
+    else:
+        out.append("No deadline can be dated on these facts.")
+    out.append("")
+    out.append("## Findings, most urgent first")
+    for heading, group in brief.groups(report):
+        out.append("")
+        out.append(f"### {_cell(heading)}")
+        out.append("")
+        for line in brief.lines(group):
+            first = line.first
+            rules = " / ".join(f"`{f.rule}`" for f in line.findings)
+            title = first.title if len(line.findings) == 1 else (
+                "May apply, in the version in force on a date the case does not give: "
+                + first.title.split(": ", 1)[-1])
+            out.append(f"- **{first.status}**, {first.severity}: {_cell(title)} ({rules})")
+    if not report.findings:
+        out.append("")
+        out.append("No rule found a possible trigger on the facts of this case.")
+    if report.not_assessed:
+        out.append("")
+        out.append("## Not assessed: the case does not show these provisions to be in play")
+        out.append("")
+        for item in report.not_assessed:
+            out.append(f"- `{item.rule}`: would apply if {_cell(item.condition)}")
+    if report.questions:
+        out.append("")
+        out.append("## Questions, each asked once, most decisive first")
+        out.append("")
+        for question in report.questions:
+            out.append(f"{question.id[1:]}. {_cell(question.question)} (`{question.path}`): "
+                       f"{_cell(question.settles())}")
+    return out
+
+
+def _detail(report: Report) -> list[str]:
+    out: list[str] = []
     for status in ("triggered", "alleged", "possible"):
         group = [f for f in report.findings if f.status == status]
         if not group:
@@ -63,7 +122,7 @@ def render_one(report: Report) -> str:
         out.append("|---|---|")
         for item in report.not_applied:
             out.append(f"| `{item.rule}` | {_cell(item.reason)} |")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _finding(finding: Finding) -> list[str]:

@@ -3,11 +3,12 @@ it rests on and the questions that would settle it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from collections.abc import Sequence
 
 from ..model import Finding
-from ..report import Report
+from ..report import Report, brief
 from .json_report import deadline_words
 
 WIDTH = 100
@@ -23,30 +24,120 @@ def render(reports: Sequence[Report]) -> str:
 
 
 def render_one(report: Report) -> str:
+    out = summary(report)
+    if report.detail:
+        out.append("")
+        out.extend(detail(report))
+    elif report.findings:
+        out.append("")
+        out.append(f"The full finding by finding detail: rex report --detail {report.case_file}")
+    return "\n".join(out) + "\n"
+
+
+def summary(report: Report) -> list[str]:
+    """One screen: the case and the law, the counts, what is urgent, the findings one line
+    each, what is not assessed, and the questions, each once."""
     out: list[str] = []
-    summary = report.summary()
-    counts = summary.by_status
-    out.append(f"rex report - {report.case_title}")
+    counts = report.summary().by_status
+    out.extend(_wrap(f"rex brief - {report.case_title}", indent="  "))
     out.append(f"case {report.case_id} ({report.case_file})")
     law = (f"law as it stood on {report.as_of}" if report.as_of
            else "law in force on the date of each event")
     out.append(f"{law}; deadlines as of {report.deadlines_as_of}; "
                f"{report.rules_considered} rules considered")
-    out.append(
-        f"findings: {counts['triggered']} triggered, {counts['alleged']} alleged, "
-        f"{counts['possible']} possible"
-    )
-    regimes = summary.by_regime
-    if regimes:
-        parts = [f"{regime} {sum(c.values())}" for regime, c in regimes.items()]
-        out.append("by regime: " + ", ".join(parts))
+    if report.audience_name:
+        out.extend(_wrap(f"Written for {report.audience_name} ({report.audience}): its own "
+                         "duties and exposure first, then its remedies, then the rest."))
+    out.append(f"{counts['triggered']} triggered, {counts['alleged']} alleged, "
+               f"{counts['possible']} possible; {len(report.not_assessed)} not assessed; "
+               f"{len(report.questions)} questions")
     if report.record:
         out.append("")
-        out.append("What the authorities did:")
+        out.append("WHAT THE AUTHORITIES DID")
         for step in report.record:
             alleged = "" if step.status == "confirmed" else " (alleged)"
-            out.extend(_wrap(f"- {step.date}: {step.authority} {step.step.replace('-', ' ')}"
-                             f" ({step.event_name}){alleged} [{step.at}]", indent="    "))
+            out.extend(_wrap(f"{step.date}: {step.authority} {step.step.replace('-', ' ')} - "
+                             f"{step.event_name}{alleged}", first="  ", indent="    "))
+    out.append("")
+    out.append("ACT NOW: deadlines and running clocks, earliest first")
+    today = dt.date.fromisoformat(report.deadlines_as_of)
+    dated = brief.clocks(report)
+    for clock in dated:
+        out.extend(_wrap(
+            f"{deadline_words(clock.deadline)}, {brief.days_left(clock, today)}: "
+            f"{clock.deadline.what} - {brief.actor(clock.finding, dict(report.parties))} "
+            f"[{clock.finding.rule}]",
+            first="  ", indent="    "))
+    undated = sum(1 for f in report.findings for d in f.deadlines
+                  if d.date is None and d.latest is None)
+    if not dated:
+        out.append("  No deadline can be dated on these facts.")
+    if undated:
+        out.extend(_wrap(f"{undated} more deadline{'s' if undated != 1 else ''} count from "
+                         "dates the case does not give; the questions below ask for them.",
+                         first="  ", indent="  "))
+    out.append("")
+    if not report.findings:
+        out.append("FINDINGS: none. No rule found a possible trigger on the facts of this case.")
+    else:
+        out.append("FINDINGS, most urgent first (triggered: holds on confirmed facts; alleged: "
+                   "holds")
+        out.append("if the allegations are true; possible: nothing rules it out, facts are "
+                   "missing)")
+    for heading, group in brief.groups(report):
+        out.append(f"  {heading}")
+        for line in brief.lines(group):
+            out.extend(_wrap(_line(line), first="  - ", indent="      "))
+    if report.not_assessed:
+        out.append("")
+        out.append("NOT ASSESSED: the case does not show these provisions to be in play")
+        by_condition: dict[str, list[str]] = {}
+        for item in report.not_assessed:
+            by_condition.setdefault(item.condition, []).append(item.rule)
+        for condition, rules in by_condition.items():
+            out.extend(_wrap(f"Would apply if {condition}: {', '.join(rules)}", first="  - ",
+                             indent="      "))
+    if report.questions:
+        out.append("")
+        out.append("QUESTIONS, each asked once, most decisive first (what each answer changes)")
+        for question in report.questions:
+            out.extend(_wrap(f"{question.id}. {question.question} [{question.path}]",
+                             first="  ", indent="      "))
+            out.extend(_wrap(question.settles(), first="      ", indent="      "))
+    return out
+
+
+def _line(line: brief.Line) -> str:
+    first = line.first
+    on = first.on.get("event") or next(iter(first.on.values()), "")
+    where = f"; {on}" if on else ""
+    if len(line.findings) == 1:
+        return f"{first.status}, {first.severity}: {first.title} [{first.rule}{where}]"
+    versions = " / ".join(f.rule for f in line.findings)
+    return (f"{first.status}, {first.severity}: May apply, in the version in force on a date "
+            f"the case does not give: {first.title.split(': ', 1)[-1]} [{versions}{where}]")
+
+
+def detail(report: Report) -> list[str]:
+    """Every finding in full, by status; the facts they rest on printed once, numbered."""
+    out: list[str] = []
+    facts: dict[tuple[str, str], str] = {}
+    for finding in report.findings:
+        for fact in finding.facts:
+            facts.setdefault((fact.path, fact.at), f"F{len(facts) + 1}")
+    if facts:
+        out.append("=" * WIDTH)
+        out.append("FACTS the findings rest on")
+        out.append("=" * WIDTH)
+        seen: set[tuple[str, str]] = set()
+        for finding in report.findings:
+            for fact in finding.facts:
+                key = (fact.path, fact.at)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.extend(_wrap(f"{facts[key]} {fact.path} = {_value(fact.value)} "
+                                 f"({fact.status}, {fact.at})", first="  ", indent="      "))
     for status in ("triggered", "alleged", "possible"):
         group = [f for f in report.findings if f.status == status]
         if not group:
@@ -57,20 +148,17 @@ def render_one(report: Report) -> str:
         out.append("=" * WIDTH)
         for finding in group:
             out.append("")
-            out.extend(_finding(finding))
-    if not report.findings:
-        out.append("")
-        out.append("No rule found a possible trigger on the facts of this case.")
+            out.extend(_finding(finding, facts))
     if report.show_all:
         out.append("")
         out.append("-" * WIDTH)
         out.append(f"Considered and not applied ({len(report.not_applied)}):")
         for item in report.not_applied:
             out.extend(_wrap(f"- {item.rule}: {item.reason}", indent="    "))
-    return "\n".join(out) + "\n"
+    return out
 
 
-def _finding(finding: Finding) -> list[str]:
+def _finding(finding: Finding, refs: dict[tuple[str, str], str]) -> list[str]:
     lines = _wrap(f"[{finding.severity}] {finding.title}", indent="  ")
     lines.append(f"  rule {finding.rule} ({finding.regime})")
     lines.extend(_wrap(f"  {finding.provision} - {finding.url}", indent="    "))
@@ -99,15 +187,15 @@ def _finding(finding: Finding) -> list[str]:
             lines.extend(_wrap(f"- {value}: {amount.what}. {amount.basis}", first="    ",
                                indent="      "))
     if finding.facts:
-        lines.append("  Rests on:")
-        for fact in finding.facts:
-            lines.extend(_wrap(f"- {fact.path} = {_value(fact.value)} ({fact.status}, {fact.at})",
-                               first="    ", indent="      "))
+        named = ", ".join(dict.fromkeys(refs[(f.path, f.at)] for f in finding.facts))
+        lines.extend(_wrap(f"Rests on: {named}", first="  ", indent="    "))
     if finding.questions:
         lines.append("  To settle it, ask:")
         for question in finding.questions:
             lines.extend(_wrap(f"- {question.question} [{question.path}]", first="    ",
                                indent="      "))
+    if finding.conclusion and finding.conclusion != finding.title:
+        lines.extend(_wrap(f"If established: {finding.conclusion}", first="  ", indent="    "))
     return lines
 
 

@@ -13,19 +13,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import __version__
 from ..compiler import Program
+from ..errors import InputError
 from ..matchers import EngineMatch
 from ..matchers.oracle import Evaluator
-from ..model import SEVERITIES, STATUS_RANK, Case, Finding, NotApplied, Step
+from ..model import SEVERITIES, STATUS_RANK, Case, Finding, NotApplied, NotAssessed, Step
 from .finding import finding as explain_match
+from .questions import RankedQuestion, ranked_questions
 from .whynot import why_not
 
-__all__ = ["REPORT_SCHEMA", "Report", "Summary", "build_report", "why_not"]
+__all__ = ["REPORT_SCHEMA", "RankedQuestion", "Report", "Summary", "build_report", "why_not"]
 
-REPORT_SCHEMA = "1.0"
+REPORT_SCHEMA = "2.0"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ class Report:
     show_all: bool
     record: tuple[Step, ...] = ()
     """What the authorities did, as the case states it, in date order."""
+    not_assessed: tuple[NotAssessed, ...] = ()
+    """Provisions the case does not show to be in play, each once."""
+    questions: tuple[RankedQuestion, ...] = ()
+    """Every question worth asking, once, ranked (empty unless asked for)."""
+    audience: str | None = None
+    """The party the brief is written for (``--for``), by id."""
+    audience_name: str | None = None
+    parties: tuple[tuple[str, str], ...] = ()
+    """(id, name) of the case's parties, for headings."""
+    detail: bool = False
+    """Render every finding in full after the summary."""
     version: str = __version__
 
     def summary(self) -> Summary:
@@ -77,6 +90,8 @@ def build_report(
     today: dt.date,
     now: dt.datetime | None = None,
     show_all: bool = False,
+    questions: bool = False,
+    audience: str | None = None,
 ) -> Report:
     """The report on one case. Deadlines are judged on ``today`` (or the as-of date); a
     deadline counted in hours is judged on the moment ``now`` when it is given and the report
@@ -85,10 +100,16 @@ def build_report(
     evaluator = Evaluator(program.rules, case, program.as_of)
     reference = program.as_of or today
     clock = now if program.as_of is None else None
-    findings = [
+    explained = [
         explain_match(evaluator, program, match, reference, clock) for match in matches
     ]
-    findings.sort(key=_order)
+    explained.sort(key=_order)
+    findings = [f for f in explained if f.engaged]
+    ranked = ranked_questions(program, case, explained) if questions else ()
+    if ranked:
+        kept = {q.path for q in ranked}
+        findings = [replace(f, questions=tuple(q for q in f.questions if q.path in kept))
+                    for f in findings]
     not_applied: list[NotApplied] = []
     if show_all:
         fired = {match.rule for match in matches}
@@ -108,7 +129,35 @@ def build_report(
         rules_considered=len(program.pack.findings),
         show_all=show_all,
         record=record(case),
+        not_assessed=_not_assessed(program, [f for f in explained if not f.engaged]),
+        questions=ranked,
+        audience=audience,
+        audience_name=_party_name(case, audience),
+        parties=tuple((o.id, o.name) for o in case.of_kind("party")),
     )
+
+
+def _not_assessed(program: Program, findings: Sequence[Finding]) -> tuple[NotAssessed, ...]:
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    out = []
+    for rule_id, group in sorted(by_rule.items()):
+        rule = program.pack.get(rule_id)
+        assert rule is not None
+        out.append(NotAssessed(rule_id, rule.regime, rule.title, rule.engage_if,
+                               tuple(dict(f.on) for f in group)))
+    return tuple(out)
+
+
+def _party_name(case: Case, party: str | None) -> str | None:
+    if party is None:
+        return None
+    for obj in case.objects:
+        if obj.kind == "party" and obj.id == party:
+            return obj.name
+    raise InputError(f"--for: no party {party!r} in {case.file}",
+                     hint="parties: " + ", ".join(o.id for o in case.of_kind("party")))
 
 
 def record(case: Case) -> tuple[Step, ...]:

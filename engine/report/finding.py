@@ -15,9 +15,9 @@ from ..matchers import EngineMatch
 from ..matchers.oracle import UNBOUND, Derived, Evaluator, Unbound, Value, ident
 from ..model import Amount, CaseObject, Finding, FindingStatus, WhoActs
 from ..rulemodel import AmountSpec, FactRef, Leaf, Rule, WhoSpec
-from ..values import Span
+from ..values import Span, T
 from .deadlines import deadline
-from .grounds import facts_of, questions_of
+from .grounds import engage_questions, facts_of, questions_of
 from .words import capitalised, fact_path, fill, names_of, plain
 
 
@@ -149,10 +149,18 @@ def finding(evaluator: Evaluator, program: Program, match: EngineMatch,
         deadline(evaluator, item, assignment, reference, clock) for item in spec.deadlines
     )
     amounts = tuple(_amount(item, assignment) for item in spec.amounts)
+    conclusion = capitalised(fill(spec.title, names))
+    engaged = (rule.engage is None or status != "possible"
+               or evaluator.kleene(rule.engage, assignment, "a") == T)
+    if not engaged:  # asked only what would bring the provision into play
+        questions = engage_questions(evaluator, rule, assignment)
     return Finding(
         rule=rule.id,
         regime=rule.regime,
-        title=capitalised(fill(spec.title, names)),
+        title=headline(rule, status, conclusion, names),
+        conclusion=conclusion,
+        engaged=engaged,
+        series=rule.series,
         status=status,
         severity=rule.severity,
         provision=rule.provision,
@@ -172,6 +180,20 @@ def finding(evaluator: Evaluator, program: Program, match: EngineMatch,
         capped_from=capped_from,
         amounts=amounts,
     )
+
+
+def headline(rule: Rule, status: str, conclusion: str, names: Mapping[str, str]) -> str:
+    """The headline for the finding's status: only a triggered finding states its conclusion;
+    an alleged one says it rests on allegations, a possible one speaks conditionally."""
+    assert rule.finding is not None
+    given = rule.finding.headlines.get(status)
+    if given is not None:
+        return capitalised(fill(given, names))
+    if status == "alleged":
+        return f"If the allegations are true: {conclusion}"
+    if status == "possible":
+        return f"May apply: {rule.title}"
+    return conclusion
 
 
 def _amount(spec: AmountSpec, assignment: Mapping[str, Value]) -> Amount:

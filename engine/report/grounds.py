@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..catalogue import catalogue
+from ..compiler.patterns import leaves
 from ..matchers.oracle import Derived, Evaluator, Support, Unbound, Value
 from ..model import CaseObject, FactUse, Question
 from ..rulemodel import Binding, FactRef, Leaf, Rule, show_value
@@ -86,6 +87,22 @@ def _collect_questions(evaluator: Evaluator, rule: Rule, assignment: Mapping[str
         elif isinstance(value, Unbound) and binding.derived:
             for support in _open_derivations(evaluator, binding, assignment):
                 _collect_questions(evaluator, support.rule, support.assignment, found, depth + 1)
+
+
+def engage_questions(evaluator: Evaluator, rule: Rule,
+                     assignment: Mapping[str, Value]) -> list[Question]:
+    """For a provision the case does not show to be in play: the questions on the facts that
+    would bring it in (the unknown facts its engagement condition tests)."""
+    found: dict[str, Question] = {}
+    if rule.engage is None:
+        return []
+    for leaf in leaves(rule.engage):
+        holder = assignment.get(leaf.binding)
+        if isinstance(holder, CaseObject) and leaf.path not in holder.facts and \
+                leaf.path != "type":
+            _leaf_question(rule, leaf, assignment, found)
+            break  # one question brings the provision in or keeps it out
+    return list(found.values())
 
 
 def _open_derivations(evaluator: Evaluator, binding: Binding,

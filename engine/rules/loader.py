@@ -123,6 +123,8 @@ class Loader(BindingsPart, ConditionsPart, OutputsPart, TablesPart):
         bindings = self.bindings(doc, raw["match"], (*path, "match"))
         names = {b.name: b for b in bindings}
         when = self.condition(doc, raw["when"], (*path, "when"), names) if "when" in raw else TRUE
+        engage = (self.condition(doc, raw["engage"]["when"], (*path, "engage", "when"), names)
+                  if "engage" in raw else None)
         in_force = raw.get("in_force", {})
         start, until, awaiting = self.in_force(doc, in_force, (*path, "in_force"))
         applies_on = self.applies_on(doc, raw, path, names)
@@ -179,6 +181,8 @@ class Loader(BindingsPart, ConditionsPart, OutputsPart, TablesPart):
             derive=derive,
             file=doc.path,
             at=doc.where(path),
+            engage=engage,
+            engage_if=" ".join(raw["engage"]["if"].split()) if "engage" in raw else "",
         )
 
     def in_force(

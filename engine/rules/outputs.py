@@ -99,8 +99,11 @@ class OutputsPart(LoaderBase):
                     terms.append(parsed)
             amounts.append(AmountSpec(item["id"], item["what"], item["currency"], tuple(terms),
                                       item.get("basis", "")))
+        headlines = dict(raw.get("headlines", {}))
+        for status, text in headlines.items():
+            self.templates(doc, text, (*path, "headlines", status), names)
         return FindingSpec(raw["title"], " ".join(raw.get("summary", "").split()), tuple(who),
-                           tuple(deadlines), tuple(amounts))
+                           tuple(deadlines), tuple(amounts), headlines)
 
     def deadline(self, doc: Document, item: Mapping[str, Any], here: PathT,
                  names: Mapping[str, Binding]) -> DeadlineSpec | None:
