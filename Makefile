@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] < (3,13))' 2>/dev/null && echo $$p && break; done)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint rules unit bench clean
+.PHONY: help run test lint rules unit soak bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -37,6 +37,9 @@ unit: $(STAMP)  ## the test suite only
 	$(BIN)/pytest
 
 test: lint rules unit  ## lint, rule checks, then the test suite
+
+soak: $(STAMP)  ## the property and fuzz tests at twenty times the example counts (long)
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest tests/test_hardening.py tests/test_oracle.py tests/test_report.py tests/test_durable_pitfalls.py
 
 bench: $(STAMP)  ## benchmarks; results go to docs/performance.md
 	$(BIN)/python bench/run.py

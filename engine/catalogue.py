@@ -98,6 +98,7 @@ _SCALARS = {
     "event-type-fact": "string",
     "control-level-fact": "string",
     "means-fact": "string",
+    "obtained-by-fact": "string",
     "end-uses-fact": "list",
     "roles-fact": "list",
     "purposes-fact": "list",

@@ -18,9 +18,13 @@ from dataclasses import dataclass
 
 import holidays
 
-CALENDARS = {
-    "england-and-wales": ("GB", "ENG", "England and Wales bank holidays"),
-    "united-states": ("US", None, "US federal holidays"),
+CALENDARS: dict[str, tuple[str, tuple[str | None, ...], str]] = {
+    "england-and-wales": ("GB", ("ENG",), "England and Wales bank holidays"),
+    # A bank holiday in any part of the United Kingdom (NSIA s.65): England and Wales,
+    # Scotland and Northern Ireland each stop the clock.
+    "united-kingdom": ("GB", ("ENG", "SCT", "NIR"),
+                       "bank holidays in any part of the United Kingdom"),
+    "united-states": ("US", (None,), "US federal holidays"),
 }
 
 
@@ -41,9 +45,11 @@ class Dated:
 
 @functools.cache
 def _holidays(name: str, year: int) -> frozenset[dt.date]:
-    country, subdiv, _ = CALENDARS[name]
-    table = holidays.country_holidays(country, subdiv=subdiv, years=[year])
-    return frozenset(table)
+    country, subdivisions, _ = CALENDARS[name]
+    days: set[dt.date] = set()
+    for subdiv in subdivisions:
+        days.update(holidays.country_holidays(country, subdiv=subdiv, years=[year]))
+    return frozenset(days)
 
 
 def is_working_day(day: dt.date, calendar: str) -> bool:

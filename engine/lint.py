@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ def lint(paths: Sequence[str | Path] | None = None) -> list[Issue]:
         issues.extend(_never_holds(rule))
         issues.extend(_questions(rule))
         issues.extend(_folder(rule))
+        issues.extend(_headlines(rule))
+        issues.extend(_our_notes(rule))
         if rule.finding is not None and not rule.description:
             issues.append(Issue("description", "warning",
                                 f"{rule.id} has no description of what the provision says",
@@ -69,6 +72,39 @@ def lint(paths: Sequence[str | Path] | None = None) -> list[Issue]:
     issues.extend(_series(pack))
     issues.extend(_unused_derivations(pack))
     return sorted(issues, key=lambda i: (str(i.location or ""), i.check, i.message))
+
+
+CONDITIONAL = re.compile(r"\b(may|might|could|if)\b", re.I)
+NOTES = re.compile(r"reference sheet|legal-facts|the sheet\b", re.I)
+
+
+def _headlines(rule: Rule) -> Iterable[Issue]:
+    """A possible finding's headline speaks conditionally; an alleged one says it rests on
+    allegations."""
+    if rule.finding is None:
+        return
+    for status, text in rule.finding.headlines.items():
+        if status == "possible" and not CONDITIONAL.search(text):
+            yield Issue("headline", "error", f"{rule.id}: the possible headline asserts a "
+                        "conclusion; write it conditionally (may ... if ...)", rule.at)
+        if status == "alleged" and "alleg" not in text.lower():
+            yield Issue("headline", "error", f"{rule.id}: the alleged headline must say it "
+                        "rests on allegations", rule.at)
+
+
+def _our_notes(rule: Rule) -> Iterable[Issue]:
+    """What a user reads cites the law and official guidance, never the project's notes."""
+    texts = [rule.title, rule.description, rule.in_force_note]
+    if rule.finding is not None:
+        spec = rule.finding
+        texts += [spec.title, spec.summary, *spec.headlines.values(),
+                  *(w.does for w in spec.who_acts), *(d.basis for d in spec.deadlines),
+                  *(d.what for d in spec.deadlines), *(a.basis for a in spec.amounts),
+                  *(a.what for a in spec.amounts)]
+    if any(NOTES.search(text) for text in texts):
+        yield Issue("our-notes", "error", f"{rule.id}: user-facing text mentions the project's "
+                    "reference notes; cite the law, official guidance or the source itself",
+                    rule.at)
 
 
 def is_official(url: str) -> bool:

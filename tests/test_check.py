@@ -280,6 +280,29 @@ rules:
     assert "[description]" in output
 
 
+def test_rules_lint_holds_headlines_to_their_status_and_text_to_the_law(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("""
+rules:
+  - id: uk-test.assertive
+    title: T
+    regime: uk-test
+    provision: Test
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2020-01-01}
+    severity: low
+    description: Figures from the reference sheet.
+    match: {party: party}
+    finding:
+      title: "{party} must notify"
+      headlines: {possible: "{party} must notify", alleged: "{party} must notify"}
+      who_acts: [{role: authority, name: A, may: act}]
+""")
+    code, output = run("rules", "lint", str(tmp_path))
+    assert code == 1
+    assert output.count("[headline]") == 2
+    assert "[our-notes]" in output
+
+
 def test_rules_lint_reports_files_that_do_not_load(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("rules: [{id: x}]\n")
     code, output = run("rules", "lint", str(tmp_path))

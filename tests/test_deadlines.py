@@ -106,3 +106,16 @@ def test_a_period_beginning_with_the_start_day_ends_a_day_earlier() -> None:
         dt.date(2025, 3, 7)
     assert last_day(dt.date(2025, 3, 3), "working_days", 5, "england-and-wales", False) == \
         dt.date(2025, 3, 10)
+
+
+def test_nsia_working_days_skip_bank_holidays_in_every_part_of_the_uk() -> None:
+    """NSIA s.65: 30 working days beginning with 1 July 2026 end on 13 August 2026, not 11
+    August: the Northern Ireland holiday of 13 July and the Scottish one of 3 August stop the
+    clock too."""
+    from engine.deadlines import add_working_days, is_working_day
+
+    assert add_working_days(dt.date(2026, 7, 1), 29, "united-kingdom") == dt.date(2026, 8, 13)
+    assert add_working_days(dt.date(2026, 7, 1), 29, "england-and-wales") == \
+        dt.date(2026, 8, 11)
+    assert not is_working_day(dt.date(2026, 7, 13), "united-kingdom")
+    assert is_working_day(dt.date(2026, 7, 13), "england-and-wales")

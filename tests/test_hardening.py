@@ -84,7 +84,7 @@ def evaluate(text: bytes, engine: Engine | None) -> None:
         engine.report(case, today=TODAY)
 
 
-@settings(max_examples=examples(1500), deadline=None,
+@settings(max_examples=examples(500), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.one_of(mutated_cases(), TREES))
 def test_random_case_files_end_in_a_case_or_an_input_error(data: Any) -> None:
@@ -98,7 +98,7 @@ def test_random_valid_cases_end_in_a_report(engine: Engine, data: Any) -> None:
     evaluate(dump(data).encode(), engine)
 
 
-@settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(max_size=300))
 def test_random_bytes_end_in_an_input_error(engine: Engine, raw: bytes) -> None:
     evaluate(raw, engine)

@@ -152,3 +152,18 @@ def test_a_party_the_case_does_not_identify_is_named_by_its_role(engine: Engine)
     assert finding.conclusion.startswith("The acquirer (not identified) gains control of")
     assert "not identified in the case (acquirer)" in {who.name for who in finding.who_acts}
     assert all(who.party is None for who in finding.who_acts)
+
+
+def test_a_failure_to_notify_shows_the_standard_maximum_and_the_security_tier_apart(
+        engine: Engine) -> None:
+    """UK GDPR Art. 83(4)(a): a failure to notify under Art. 33 carries the standard maximum
+    (GBP 8.7m or 2%); the higher maximum is shown apart, for a breach of the security
+    principle."""
+    case = load_case(CASES / "rule-tests" / "uk-gdpr" / "art33-named-controller.yaml")
+    finding = next(f for f in engine.report(case, today=TODAY).findings
+                   if f.rule == "uk-gdpr.art33-notify-ico")
+    amounts = {a.id: a for a in finding.amounts}
+    assert amounts["max-fine-notification"].value is not None
+    assert amounts["max-fine-notification"].value >= 8_700_000
+    assert "83(4)(a)" in amounts["max-fine-notification"].what
+    assert "Art. 5(1)(f)" in amounts["max-fine-security"].what

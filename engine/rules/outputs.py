@@ -113,7 +113,7 @@ class OutputsPart(LoaderBase):
         calendar = item.get("calendar")
         if unit == "working_days" and calendar is None:
             self.error(doc, here, "a period in working days needs a calendar",
-                       "calendar: england-and-wales or united-states")
+                       "calendar: england-and-wales, united-kingdom or united-states")
         beginning_with = item.get("counting") == "beginning-with"
         if beginning_with and unit in (None, "hours"):
             self.error(doc, (*here, "counting"),
