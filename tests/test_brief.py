@@ -153,7 +153,8 @@ def test_a_question_is_listed_if_and_only_if_an_answer_changes_a_finding(
     question has an answer that changes a finding, and no unknown fact left out does. Gate
     facts (is this party on the Entity List?) are left out by design: rex does not ask every
     party of every case about every list; nor are facts a rule reads only once the case states
-    them (an `exists` test: a turnover, a listing)."""
+    them (an `exists` test: a turnover, a listing, the facts that engage merger control, of
+    which one question is asked)."""
     case = load_case(path)
     report = engine.report(case, today=TODAY, questions=True)
     program, prepared = engine.program(None), engine.prepare(case)
@@ -178,7 +179,8 @@ def stated_only(program: object) -> set[tuple[str, str]]:
     found = set()
     for rule in program.rules:  # type: ignore[attr-defined]
         kinds = {b.name: b.kind for b in rule.bindings}
-        for leaf in leaves(rule.when):
+        conditions = [rule.when] + ([rule.engage] if rule.engage is not None else [])
+        for leaf in (leaf for cond in conditions for leaf in leaves(cond)):
             if leaf.op == "exists" and leaf.binding in kinds:
                 found.add((kinds[leaf.binding], leaf.path))
     return found
