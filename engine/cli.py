@@ -10,7 +10,9 @@ exit code. Exit codes (also in ``rex --help``):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import difflib
 import json
 import sys
 import traceback
@@ -32,7 +34,7 @@ from .evaluate import Engine
 from .explain import explain as explain_rule
 from .lint import lint
 from .model import STATUS_RANK, Case
-from .output import write_atomic
+from .output import refuse_inputs, write_atomic
 from .readers import event_readers, unread_facts
 from .render import RENDERERS, render
 from .render import checks as render_checks
@@ -77,6 +79,13 @@ def _guard(func: Callable[..., int]) -> Callable[..., None]:
                 traceback.print_exc()
             _fail(exc)
         except (KeyboardInterrupt, BrokenPipeError):
+            sys.exit(EXIT_ERROR)
+        except OSError as exc:  # standard output full or closed: the user's to fix
+            if _State.debug:
+                traceback.print_exc()
+            with contextlib.suppress(OSError):
+                click.echo(f"rex: error: cannot write the output: {exc.strerror or exc}",
+                           err=True)
             sys.exit(EXIT_ERROR)
         except Exception as exc:
             if _State.debug:
@@ -152,6 +161,8 @@ def report(cases: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date 
     each, and the questions whose answers would change them, each asked once."""
     engine = Engine(_pack(rule_paths))
     loaded = _load_cases(cases)
+    if output:
+        refuse_inputs(output, [*cases, *rule_paths], "--output")
     reports = [replace(engine.report(case, as_of=as_of, show_all=show_all, questions=True,
                                      audience=audience), detail=detail or show_all)
                for case in loaded]
@@ -330,13 +341,22 @@ def _progress() -> Callable[[int, int], None] | None:
     return show
 
 
-def _gates(values: tuple[str, ...]) -> list[Gate]:
+def _gates(values: tuple[str, ...], regimes: Sequence[str]) -> list[Gate]:
+    """``--fail-on`` values: a misspelt status or regime is a usage error, never a gate that
+    silently cannot trip."""
     gates = []
     for value in values:
         try:
-            gates.append(Gate.parse(value))
+            gate = Gate.parse(value)
         except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--fail-on") from None
+            raise RexError(f"--fail-on {exc}",
+                           hint="write STATUS or REGIME=STATUS, e.g. uk-nsi=alleged") from None
+        if gate.regime is not None and gate.regime not in regimes:
+            near = difflib.get_close_matches(gate.regime, regimes, n=1)
+            raise RexError(f"--fail-on {value!r}: no regime {gate.regime!r}",
+                           hint=f"did you mean {near[0]!r}?" if near
+                           else f"regimes: {', '.join(regimes)}")
+        gates.append(gate)
     return gates
 
 
@@ -365,8 +385,15 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
     All invalid files are listed; every valid case is compared with its expect block."""
     if update_baseline and not baseline:
         raise click.UsageError("--update-baseline needs --baseline FILE")
-    gates = _gates(fail_on)
     pack = _pack(rule_paths)
+    gates = _gates(fail_on, pack.regimes())
+    inputs = [*case_files(paths), *rule_paths]
+    if output:
+        refuse_inputs(output, inputs, "--output")
+    if baseline and update_baseline:
+        refuse_inputs(baseline, inputs, "--baseline")
+    if output and baseline and update_baseline:
+        refuse_inputs(output, [baseline], "--output")
     recorded = None
     if baseline and not update_baseline:
         recorded = _read_baseline(baseline)
