@@ -387,7 +387,7 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
         raise click.UsageError("--update-baseline needs --baseline FILE")
     pack = _pack(rule_paths)
     gates = _gates(fail_on, pack.regimes())
-    inputs = [*case_files(paths), *rule_paths]
+    inputs: list[str | Path] = [*case_files(paths), *rule_paths]
     if output:
         refuse_inputs(output, inputs, "--output")
     if baseline and update_baseline:
