@@ -7,6 +7,7 @@ from typing import Any
 
 from ..check import CheckResult
 from .json_report import to_dict
+from .safe import visible
 
 
 def summary(result: CheckResult) -> dict[str, int]:
@@ -22,6 +23,10 @@ def summary(result: CheckResult) -> dict[str, int]:
 
 
 def text(result: CheckResult) -> str:
+    return visible(_text(result))
+
+
+def _text(result: CheckResult) -> str:
     lines: list[str] = []
     for item in result.results:
         if item.invalid:
@@ -50,6 +55,10 @@ def text(result: CheckResult) -> str:
 
 
 def markdown(result: CheckResult) -> str:
+    return visible(_markdown(result))
+
+
+def _markdown(result: CheckResult) -> str:
     totals = summary(result)
     lines = ["# rex check", "",
              f"{totals['files']} case files: {totals['invalid']} invalid, "

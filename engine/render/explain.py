@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from ..explain import Explanation, Node
+from .safe import visible
 
 
 def render(explanation: Explanation) -> str:
+    return visible(_render(explanation))
+
+
+def _render(explanation: Explanation) -> str:
     rule = explanation.rule
     out = [f"{rule.id}: {rule.title}"]
     if rule.provision:

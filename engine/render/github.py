@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..check import CheckResult
+from .safe import visible
 from .sarif import decisive
 
 COMMAND = {"triggered": "error", "alleged": "warning", "possible": "notice"}
@@ -26,6 +27,10 @@ def _annotation(kind: str, at: str, title: str, message: str) -> str:
 
 
 def render(result: CheckResult) -> str:
+    return visible(_render(result))
+
+
+def _render(result: CheckResult) -> str:
     lines = []
     for item in result.results:
         for problem in item.problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ..check import CheckResult
+from .safe import xml_text
 
 
 def render(result: CheckResult) -> str:
@@ -36,5 +37,5 @@ def render(result: CheckResult) -> str:
         out = ET.SubElement(testcase, "system-out")
         out.text = "\n".join(f"{f.status}: {f.rule}: {f.title}" for f in item.report.findings)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") \
-        + "\n"
+    return xml_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    + ET.tostring(suites, encoding="unicode") + "\n")

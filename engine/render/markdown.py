@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ..model import Finding
 from ..report import Report, brief
 from .json_report import deadline_dict, deadline_words
+from .safe import markdown_text, visible
 
 _HEADINGS = {
     "triggered": "Triggered (holds on confirmed facts)",
@@ -17,11 +18,11 @@ _HEADINGS = {
 
 
 def render(reports: Sequence[Report]) -> str:
-    return "\n".join(render_one(report) for report in reports)
+    return visible("\n".join(render_one(report) for report in reports))
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 def render_one(report: Report) -> str:
@@ -33,7 +34,7 @@ def render_one(report: Report) -> str:
 
 def _summary(report: Report) -> list[str]:
     counts = report.summary().by_status
-    out = [f"# {report.case_title}", ""]
+    out = [f"# {_cell(report.case_title)}", ""]
     law = (f"the law as it stood on {report.as_of}" if report.as_of
            else "the law in force on the date of each event")
     out.append(f"Case `{report.case_id}` (`{report.case_file}`), evaluated on {law}; "
@@ -126,13 +127,13 @@ def _detail(report: Report) -> list[str]:
 
 
 def _finding(finding: Finding) -> list[str]:
-    out = [f"### {finding.title}", ""]
+    out = [f"### {_cell(finding.title)}", ""]
     out.append(f"- **Rule:** `{finding.rule}` ({finding.regime}), severity {finding.severity}")
     out.append(f"- **Provision:** [{finding.provision}]({finding.url})")
     if finding.summary:
-        out.append(f"- **In short:** {finding.summary}")
+        out.append(f"- **In short:** {_cell(finding.summary)}")
     if finding.note:
-        out.append(f"- **Note:** {finding.note}")
+        out.append(f"- **Note:** {_cell(finding.note)}")
     out.append("")
     if finding.who_acts:
         out.append("| who acts | role | may / must |")
@@ -171,6 +172,6 @@ def _finding(finding: Finding) -> list[str]:
         out.append("To settle it, ask:")
         out.append("")
         for question in finding.questions:
-            out.append(f"- {question.question}")
+            out.append(f"- {_cell(question.question)}")
         out.append("")
     return out

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ..model import Finding
 from ..report import Report, brief
 from .json_report import deadline_words
+from .safe import visible
 
 WIDTH = 100
 _HEADINGS = {
@@ -20,7 +21,8 @@ _HEADINGS = {
 
 
 def render(reports: Sequence[Report]) -> str:
-    return "\n".join(render_one(report) for report in reports)
+    """The reports, with control characters in case text shown as visible escapes."""
+    return visible("\n".join(render_one(report) for report in reports))
 
 
 def render_one(report: Report) -> str:
