@@ -33,8 +33,8 @@ rules: $(STAMP)  ## rule lint, and every rule tested by cases at 100% coverage
 	$(BIN)/rex rules lint --strict
 	$(BIN)/rex rules test --min-coverage 100 -j 2
 
-unit: $(STAMP)  ## the test suite only
-	$(BIN)/pytest
+unit: $(STAMP)  ## the test suite only, in one process per core
+	$(BIN)/pytest -n auto
 
 test: lint rules unit  ## lint, rule checks, then the test suite
 
