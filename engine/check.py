@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .cases import load_case
-from .errors import RexError, flatten
+from .errors import EngineError, RexError, flatten
 from .evaluate import Engine
 from .expect import Mismatch, compare
 from .matchers.durable import check_engine_build
@@ -153,6 +155,10 @@ def evaluate_file(engine: Engine, path: Path, today: dt.date,
                                now=None if as_of else now)
     except RexError as exc:
         return CaseResult(str(path), tuple(Problem.of(e, str(path)) for e in flatten(exc)))
+    except (OverflowError, ValueError) as exc:  # this file's problem, not the run's
+        return CaseResult(str(path), (Problem(
+            f"a date or number in this case is beyond what rex can count with ({exc})",
+            str(path), hint="check the dates and figures; rex counts dates up to 9999-12-31"),))
     mismatches = tuple(compare(report, case.expect)) if case.expect else ()
     return CaseResult(str(path), report=report, mismatches=mismatches, expect=case.expect)
 
@@ -189,12 +195,24 @@ def run_check(
     files = case_files(paths)
     results: list[CaseResult] = []
     if jobs > 1 and len(files) > 1:
-        context = multiprocessing.get_context("spawn")  # a fresh process: its own engine
-        with context.Pool(jobs, initializer=_init_worker,
-                          initargs=(list(rule_paths) if rule_paths else None, day, now)) as pool:
-            for index, result in enumerate(pool.imap(_work, [str(f) for f in files],
-                                                     chunksize=4), 1):
-                results.append(result)
+        # A fresh process per worker (its own engine). An executor, not a Pool: when a worker
+        # dies, the pending results fail at once instead of waiting for ever.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(list(rule_paths) if rule_paths else None, day,
+                                           now)) as pool:
+            futures = [pool.submit(_work, str(f)) for f in files]
+            for index, (path, future) in enumerate(zip(files, futures, strict=True), 1):
+                try:
+                    results.append(future.result())
+                except BrokenProcessPool:
+                    for pending in futures:
+                        pending.cancel()
+                    raise EngineError(
+                        f"a worker process died while checking {path} (killed, or out of "
+                        "memory); no result is reported for this run",
+                        hint="run again, or with -j 1 to check the file in this process"
+                    ) from None
                 if progress:
                     progress(index, len(files))
     else:

@@ -97,3 +97,46 @@ def test_a_misspelt_gate_is_a_usage_error(gate: str, message: str) -> None:
 def test_a_device_is_written_in_place_not_replaced() -> None:
     assert run("report", str(SEED), "-o", os.devnull)[0] == 0
     assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find workers")
+def test_a_killed_worker_ends_the_check_with_exit_2_naming_the_file() -> None:
+    import signal
+    import time
+
+    folder = CASES / "rule-tests"
+    proc = subprocess.Popen([str(REX), "check", str(folder), "-j", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    for _ in range(2000):  # poll for the workers, up to a generous bound on a loaded machine
+        workers = [c for c in _children(proc.pid) if b"spawn_main" in _cmdline(c)]
+        if workers or proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert workers, "no worker started"
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=600)  # a hang guard, not a performance bound
+    assert proc.returncode == 2, stderr
+    assert "a worker process died while checking" in stderr and ".yaml" in stderr
+    assert "Traceback" not in stderr
