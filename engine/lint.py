@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from .catalogue import catalogue
 from .errors import Location, RexError, flatten
 from .logic import nnf
-from .rulemodel import AllOf, AnyOf, Cond, FactRef, Leaf, Rule, RulePack
+from .rulemodel import AllOf, AnyOf, Cond, FactRef, Leaf, Rule, RulePack, leaves
 from .rules import load_rules
 
 OFFICIAL_DOMAINS = (
@@ -228,20 +228,10 @@ def _within(value: Any, low: tuple[Any, bool] | None, high: tuple[Any, bool] | N
 # -- questions, folders, series, derivations ------------------------------------------------
 
 
-def _leaves(cond: Cond) -> Iterable[Leaf]:
-    if isinstance(cond, Leaf):
-        yield cond
-    elif isinstance(cond, (AllOf, AnyOf)):
-        for item in cond.items:
-            yield from _leaves(item)
-    else:
-        yield from _leaves(cond.item)
-
-
 def _questions(rule: Rule) -> Iterable[Issue]:
     cat = catalogue()
     used: set[str] = set()
-    for leaf in _leaves(rule.when):
+    for leaf in leaves(rule.when):
         refs = [leaf.ref] + ([leaf.value] if isinstance(leaf.value, FactRef) else [])
         for ref in refs:
             used.add(str(ref))

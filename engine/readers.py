@@ -9,12 +9,12 @@ case states a fact of an event that no rule reads for its type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .catalogue import catalogue
 from .model import Case, CaseObject
-from .rulemodel import AllOf, AnyOf, Cond, DateExpr, Leaf, NotOf, Rule, RulePack
+from .rulemodel import AllOf, AnyOf, Cond, DateExpr, Leaf, Rule, RulePack, leaves
 
 #: Fields that describe an event to its reader (name, wording, bookkeeping), never tested.
 DESCRIPTIVE = frozenset({"type", "name", "description", "note", "status", "source", "id"})
@@ -100,20 +100,10 @@ def _types(cond: Cond, binding: str) -> set[str] | None:
     return None
 
 
-def _all_leaves(cond: Cond) -> Iterable[Leaf]:
-    if isinstance(cond, Leaf):
-        yield cond
-    elif isinstance(cond, (AllOf, AnyOf)):
-        for item in cond.items:
-            yield from _all_leaves(item)
-    elif isinstance(cond, NotOf):
-        yield from _all_leaves(cond.item)
-
-
 def _fields(rule: Rule, name: str) -> set[str]:
     """Every fact of binding ``name`` the rule tests, joins on, dates or counts with."""
     read: set[str] = set()
-    for leaf in _all_leaves(rule.when):
+    for leaf in leaves(rule.when):
         if leaf.binding == name:
             read.add(leaf.path)
         value = getattr(leaf.value, "binding", None)

@@ -8,7 +8,7 @@ read these frozen dataclasses; ``engine.rules`` builds them from rule files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -106,6 +106,17 @@ class NotOf:
 
 Cond: TypeAlias = Leaf | AllOf | AnyOf | NotOf
 TRUE = AllOf(())
+
+
+def leaves(cond: Cond) -> Iterable[Leaf]:
+    """Every test in a condition, in order, under ``not`` as well."""
+    if isinstance(cond, Leaf):
+        yield cond
+    elif isinstance(cond, NotOf):
+        yield from leaves(cond.item)
+    else:
+        for item in cond.items:
+            yield from leaves(item)
 
 
 @dataclass(frozen=True)

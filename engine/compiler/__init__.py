@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..inforce import Selection, select
-from ..rulemodel import FactRef, Rule, RulePack
+from ..rulemodel import FactRef, Rule, RulePack, leaves
 from .encode import (
     EMPTY_LIST_MARK,
     MAX_FACT_PROPERTIES,
@@ -52,7 +52,7 @@ from .encode import (
     test_key,
 )
 from .packing import STACK_BUDGET, STACK_LIMIT, alpha_stack_bound, pack_chunks
-from .patterns import MAX_PATTERN_EXPRESSIONS, _check_expression_order, compile_rule, leaves
+from .patterns import MAX_PATTERN_EXPRESSIONS, _check_expression_order, compile_rule
 from .program import STATUS_OF_VARIANT, VARIANTS, Chunk, CompiledRule, Program
 
 __all__ = [

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import EngineError, RuleError
 from ..logic import disjuncts, nnf, owner, relax, simplify
 from ..logic import drop_bindings as drop
-from ..rulemodel import TRUE, AllOf, AnyOf, Cond, FactRef, Leaf, NotOf, Rule
+from ..rulemodel import TRUE, AllOf, AnyOf, Cond, FactRef, Leaf, NotOf, Rule, leaves
 from .encode import CHOICE_MARK, encode_value, fkey, kind_tag, test_key
 from .program import VARIANTS, CompiledRule
 
@@ -264,16 +264,6 @@ def _contains_expression(test: Any) -> bool:
         if op in {"$and", "$or"}:
             return any(_contains_expression(item) for item in body)
     return False
-
-
-def leaves(cond: Cond) -> Iterable[Leaf]:
-    if isinstance(cond, Leaf):
-        yield cond
-    elif isinstance(cond, NotOf):
-        yield from leaves(cond.item)
-    else:
-        for item in cond.items:
-            yield from leaves(item)
 
 
 def _compile(cond: Cond, here: str, var: Mapping[str, str], order: Mapping[str, int]) -> Any:

@@ -32,7 +32,8 @@ def render_one(report: Report) -> str:
         out.extend(detail(report))
     elif report.findings:
         out.append("")
-        out.append(f"The full finding by finding detail: rex report --detail {report.case_file}")
+        out.extend(_wrap(f"The full finding by finding detail: rex report --detail "
+                         f"{report.case_file}", indent="  "))
     return "\n".join(out) + "\n"
 
 

@@ -9,12 +9,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from ..compiler import Program
-from ..compiler.patterns import leaves
 from ..errors import EngineError
 from ..matchers import EngineMatch
 from ..matchers.oracle import UNBOUND, Derived, Evaluator, Unbound, Value, ident
 from ..model import Amount, CaseObject, Finding, FindingStatus, WhoActs
-from ..rulemodel import AmountSpec, FactRef, Leaf, Rule, WhoSpec
+from ..rulemodel import AmountSpec, FactRef, Leaf, Rule, WhoSpec, leaves
 from ..values import Span, T
 from .deadlines import deadline
 from .grounds import engage_questions, facts_of, questions_of

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..catalogue import catalogue
-from ..compiler.patterns import leaves
 from ..matchers.oracle import Derived, Evaluator, Support, Unbound, Value
 from ..model import CaseObject, FactUse, Question
-from ..rulemodel import Binding, FactRef, Leaf, Rule, show_value
+from ..rulemodel import Binding, FactRef, Leaf, Rule, leaves, show_value
 from ..values import Bounds, Choice, Span
 from .words import fact_path, fill, names_of, plain
 

@@ -24,7 +24,7 @@ from ..compiler import Program
 from ..errors import Location
 from ..matchers.oracle import Evaluator, ident
 from ..model import Case, CaseObject, Fact, Finding, Question
-from ..rulemodel import AllOf, AnyOf, Cond, FactRef, Leaf, NotOf, Rule
+from ..rulemodel import FactRef, Rule, leaves
 from ..values import Bounds, Span, T
 
 NOT_ASSESSED = "not-assessed"
@@ -152,7 +152,7 @@ def unknown_facts(case: Case, program: Program) -> Iterable[tuple[CaseObject, st
     read: dict[str, set[str]] = {}
     for rule in program.rules:
         kinds = {b.name: b.kind for b in rule.bindings}
-        for leaf in _leaves(rule.when):
+        for leaf in leaves(rule.when):
             if leaf.binding in kinds:
                 read.setdefault(kinds[leaf.binding], set()).add(leaf.path)
     for obj in case.objects:
@@ -245,7 +245,7 @@ def _reads(rule: Rule) -> set[tuple[str, str]]:
     """(kind, path) of every fact the rule reads: tests, joins, dates in force."""
     kinds = {b.name: b.kind for b in rule.bindings}
     found: set[tuple[str, str]] = set()
-    for leaf in _leaves(rule.when):
+    for leaf in leaves(rule.when):
         for ref in (leaf.ref, leaf.value):
             if isinstance(ref, FactRef) and ref.binding in kinds:
                 found.add((kinds[ref.binding], ref.path))
@@ -307,7 +307,7 @@ def _thresholds(rules: Sequence[Rule]) -> dict[tuple[str, str], set[Any]]:
     found: dict[tuple[str, str], set[Any]] = {}
     for rule in rules:
         kinds = {b.name: b.kind for b in rule.bindings}
-        for leaf in _leaves(rule.when):
+        for leaf in leaves(rule.when):
             if leaf.binding not in kinds or isinstance(leaf.value, FactRef):
                 continue
             values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
@@ -319,16 +319,6 @@ def _thresholds(rules: Sequence[Rule]) -> dict[tuple[str, str], set[Any]]:
             if rule.in_force_until is not None:
                 here.add(rule.in_force_until + dt.timedelta(days=1))
     return found
-
-
-def _leaves(cond: Cond) -> Iterable[Leaf]:
-    if isinstance(cond, Leaf):
-        yield cond
-    elif isinstance(cond, (AllOf, AnyOf)):
-        for item in cond.items:
-            yield from _leaves(item)
-    elif isinstance(cond, NotOf):
-        yield from _leaves(cond.item)
 
 
 def _candidates(holder: CaseObject, field: str, spec: FieldSpec | None,
