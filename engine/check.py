@@ -166,6 +166,15 @@ def evaluate_file(engine: Engine, path: Path, today: dt.date,
 _WORKER: dict[str, Any] = {}
 
 
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Drop the queued files and end the workers at once (the executor would otherwise let
+    every queued file finish before it returns)."""
+    workers = dict(getattr(pool, "_processes", None) or {})  # before shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers.values():
+        process.terminate()
+
+
 def _init_worker(rule_paths: Sequence[str] | None, today: dt.date,
                  now: dt.datetime | None) -> None:
     _WORKER["engine"] = Engine(load_rules(list(rule_paths) if rule_paths else None))
@@ -202,19 +211,21 @@ def run_check(
                                  initargs=(list(rule_paths) if rule_paths else None, day,
                                            now)) as pool:
             futures = [pool.submit(_work, str(f)) for f in files]
-            for index, (path, future) in enumerate(zip(files, futures, strict=True), 1):
-                try:
-                    results.append(future.result())
-                except BrokenProcessPool:
-                    for pending in futures:
-                        pending.cancel()
-                    raise EngineError(
-                        f"a worker process died while checking {path} (killed, or out of "
-                        "memory); no result is reported for this run",
-                        hint="run again, or with -j 1 to check the file in this process"
-                    ) from None
-                if progress:
-                    progress(index, len(files))
+            try:
+                for index, (path, future) in enumerate(zip(files, futures, strict=True), 1):
+                    try:
+                        results.append(future.result())
+                    except BrokenProcessPool:
+                        raise EngineError(
+                            f"a worker process died while checking {path} (killed, or out of "
+                            "memory); no result is reported for this run",
+                            hint="run again, or with -j 1 to check the file in this process"
+                        ) from None
+                    if progress:
+                        progress(index, len(files))
+            except BaseException:  # a dead worker or Ctrl-C: stop now, not after the queue
+                _stop(pool)
+                raise
     else:
         engine = Engine(pack)
         for index, path in enumerate(files, 1):

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import difflib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -78,7 +79,13 @@ def _guard(func: Callable[..., int]) -> Callable[..., None]:
             if _State.debug:
                 traceback.print_exc()
             _fail(exc)
-        except (KeyboardInterrupt, BrokenPipeError):
+        except KeyboardInterrupt:
+            # Leave at once: the interpreter's exit would wait on the workers' threads.
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(EXIT_ERROR)
+        except BrokenPipeError:
             sys.exit(EXIT_ERROR)
         except OSError as exc:  # standard output full or closed: the user's to fix
             if _State.debug:

@@ -88,7 +88,7 @@ def summary(report: Report) -> list[str]:
         out.append("if the allegations are true; possible: nothing rules it out, facts are "
                    "missing)")
     for heading, group in brief.groups(report):
-        out.append(f"  {heading}")
+        out.extend(_wrap(heading, first="  ", indent="    "))
         for line in brief.lines(group):
             out.extend(_wrap(_line(line), first="  - ", indent="      "))
     if report.not_assessed:
@@ -211,5 +211,5 @@ def _value(value: object) -> str:
 
 
 def _wrap(text: str, first: str = "", indent: str = "  ") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=indent,
+    return textwrap.wrap(visible(text), WIDTH, initial_indent=first, subsequent_indent=indent,
                          break_on_hyphens=False, break_long_words=False) or [first]

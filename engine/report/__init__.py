@@ -106,7 +106,7 @@ def build_report(
     explained.sort(key=_order)
     findings = [f for f in explained if f.engaged]
     ranked = ranked_questions(program, case, explained) if questions else ()
-    if ranked:
+    if questions:
         kept = {q.path for q in ranked}
         findings = [replace(f, questions=tuple(q for q in f.questions if q.path in kept))
                     for f in findings]

@@ -68,11 +68,16 @@ def clocks(report: Report) -> list[Clock]:
 
 
 def days_left(clock: Clock, today: dt.date) -> str:
-    left = (clock.day - today).days
     if clock.deadline.status == "passed":
         return "passed"
-    if clock.deadline.date is None or clock.deadline.latest is not None:
-        return f"at most {left} days left" if left >= 0 else "may have passed"
+    latest = clock.deadline.latest
+    if latest is not None:
+        last = latest.date() if isinstance(latest, dt.datetime) else latest
+        most = (last - today).days
+        if clock.deadline.date is None or clock.deadline.status == "may-have-passed":
+            return f"at most {most} days left" if most >= 0 else "may have passed"
+        return f"{(clock.day - today).days} to {most} days left"
+    left = (clock.day - today).days
     return f"{left} days" if left != 1 else "1 day"
 
 
@@ -110,17 +115,14 @@ def lines(findings: Sequence[Finding]) -> list[Line]:
 
 def role_of(finding: Finding, party: str) -> str:
     """What a finding means for ``party``: ``duties``, ``remedies`` or ``others``."""
-    for who in finding.who_acts:
-        if who.party == party and who.role in DUTY_ROLES:
-            return "duties"
-    for who in finding.who_acts:
-        if who.party == party and who.role == "claimant":
-            return "remedies"
     bound = {binding for binding, ident in finding.on.items() if ident == party}
-    if bound & ACTOR_BINDINGS:
+    roles = {who.role for who in finding.who_acts if who.party == party}
+    if bound & ACTOR_BINDINGS or "duty-holder" in roles:
         return "duties"
-    if bound & HOLDER_BINDINGS:
-        return "remedies"
+    if "claimant" in roles or bound & HOLDER_BINDINGS:
+        return "remedies"  # its secret or data was taken: it may notify, complain or sue
+    if "notifier" in roles:
+        return "duties"
     return "others"
 
 

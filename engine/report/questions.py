@@ -98,7 +98,10 @@ class RankedQuestion:
             label = answers[0] if len(answers) == 1 else f"{answers[0]} (or {len(answers) - 1} " \
                 f"other answer{'s' if len(answers) > 2 else ''})"
             parts.append(f"{label}: {words}")
-        return "; ".join(parts[:4])
+        shown_parts = parts[:6]
+        if len(parts) > 6:
+            shown_parts.append(f"{len(parts) - 6} more (rex report --format json lists them)")
+        return "; ".join(shown_parts)
 
 
 def ranked_questions(program: Program, case: Case,
