@@ -210,20 +210,22 @@ def run_check(
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(list(rule_paths) if rule_paths else None, day,
                                            now)) as pool:
-            futures = [pool.submit(_work, str(f)) for f in files]
+            waiting = files[0]
             try:
+                futures = [pool.submit(_work, str(f)) for f in files]
                 for index, (path, future) in enumerate(zip(files, futures, strict=True), 1):
-                    try:
-                        results.append(future.result())
-                    except BrokenProcessPool:
-                        raise EngineError(
-                            f"a worker process died while checking {path} (killed, or out of "
-                            "memory); no result is reported for this run",
-                            hint="run again, or with -j 1 to check the file in this process"
-                        ) from None
+                    waiting = path
+                    results.append(future.result())
                     if progress:
                         progress(index, len(files))
-            except BaseException:  # a dead worker or Ctrl-C: stop now, not after the queue
+            except BrokenProcessPool:
+                _stop(pool)
+                raise EngineError(
+                    f"a worker process died while checking {waiting} (killed, or out of "
+                    "memory); no result is reported for this run",
+                    hint="run again, or with -j 1 to check the file in this process"
+                ) from None
+            except BaseException:  # Ctrl-C: stop now, not after every queued file
                 _stop(pool)
                 raise
     else:
