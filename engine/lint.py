@@ -29,6 +29,7 @@ OFFICIAL_DOMAINS = (
     "bis.gov", "bis.doc.gov", "doc.gov", "commerce.gov", "uscode.house.gov", "govinfo.gov",
     "congress.gov", "treasury.gov", "justice.gov", "ico.org.uk", "cps.gov.uk", "gao.gov",
     "whitehouse.gov", "state.gov", "europa.eu", "nationalarchives.gov.uk", "ofac.treasury.gov",
+    "supremecourt.gov", "uscourts.gov",
 )
 MAX_CONJUNCTIONS = 512
 
