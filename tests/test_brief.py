@@ -207,4 +207,9 @@ def test_questions_are_ranked_on_generated_cases(engine: Engine) -> None:
             object_id, _, field = question.path.partition(".")
             assert answers_change_anything(program, prepared, objects[object_id], field)
         text = render("text", [report])
-        assert len(re.findall(r"^  q\d+\. ", text, re.M)) == len(report.questions)
+        asked, rest = brief.questions(report)
+        assert len(re.findall(r"^  q\d+\. ", text, re.M)) == len(asked)
+        assert [q.id for q in asked + rest] == [q.id for q in report.questions]
+        flat = " ".join(text.split())
+        for question in rest:  # named once, by its fact, after the questions asked in full
+            assert flat.count(f"{question.id} [{question.path}]") == 1

@@ -94,13 +94,24 @@ def _summary(report: Report) -> list[str]:
         out.append("")
         for item in report.not_assessed:
             out.append(f"- `{item.rule}`: would apply if {_cell(item.condition)}")
-    if report.questions:
+    out.extend(_questions(report))
+    return out
+
+
+def _questions(report: Report) -> list[str]:
+    """The ranked questions: the most decisive in full, the rest by the fact they ask."""
+    if not report.questions:
+        return []
+    out = ["", "## Questions, each asked once, most decisive first", ""]
+    asked, rest = brief.questions(report)
+    for question in asked:
+        out.append(f"{question.id[1:]}. {_cell(question.question)} (`{question.path}`): "
+                   f"{_cell(question.settles())}")
+    if rest:
         out.append("")
-        out.append("## Questions, each asked once, most decisive first")
-        out.append("")
-        for question in report.questions:
-            out.append(f"{question.id[1:]}. {_cell(question.question)} (`{question.path}`): "
-                       f"{_cell(question.settles())}")
+        out.append(f"{len(rest)} more, each settling fewer findings (`rex report --detail` "
+                   "asks them with the findings they settle): "
+                   + ", ".join(f"{q.id} `{q.path}`" for q in rest))
     return out
 
 

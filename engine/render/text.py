@@ -103,19 +103,32 @@ def summary(report: Report) -> list[str]:
     if report.questions:
         out.append("")
         out.append("QUESTIONS, each asked once, most decisive first (what each answer changes)")
-        for question in report.questions:
+        asked, rest = brief.questions(report)
+        for question in asked:
             out.extend(_wrap(f"{question.id}. {question.question} [{question.path}]",
                              first="  ", indent="      "))
             out.extend(_wrap(question.settles(), first="      ", indent="      "))
+        if rest:
+            out.extend(_wrap(
+                f"{len(rest)} more, each settling fewer findings (rex report --detail asks them "
+                f"with the findings they settle): "
+                + ", ".join(f"{q.id} [{q.path}]" for q in rest),
+                first="  ", indent="      "))
     return out
 
 
 def _line(line: brief.Line) -> str:
     first = line.first
     on = first.on.get("event") or next(iter(first.on.values()), "")
+    item = first.on.get("item") or first.on.get("asset")
     where = f"; {on}" if on else ""
+    if item and item != "?" and on:
+        where += f", {item}"
     if len(line.findings) == 1:
-        return f"{first.status}, {first.severity}: {first.title} [{first.rule}{where}]"
+        title = first.title
+        if first.status == "possible":
+            title = title.removeprefix("May apply: ")
+        return f"{first.status}, {first.severity}: {title} [{first.rule}{where}]"
     versions = " / ".join(f.rule for f in line.findings)
     return (f"{first.status}, {first.severity}: May apply, in the version in force on a date "
             f"the case does not give: {first.title.split(': ', 1)[-1]} [{versions}{where}]")

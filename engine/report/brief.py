@@ -16,16 +16,21 @@ from dataclasses import dataclass
 
 from ..model import SEVERITIES, STATUS_RANK, Deadline, Finding
 from . import Report
+from .questions import NOT_ASSESSED, RankedQuestion
 
 DUTY_ROLES = frozenset({"duty-holder", "notifier"})
 #: Bindings that name the party whose conduct a finding is about (who may be liable).
 ACTOR_BINDINGS = frozenset({
     "acquirer", "actor", "accessor", "exporter", "recipient", "investor", "transferor",
     "customer", "principal", "provider", "firm", "party", "controller", "sponsor", "student",
-    "researcher", "university",
+    "researcher", "university", "sender",
 })
 #: Bindings that name the party a finding protects (whose secret or data was taken).
-HOLDER_BINDINGS = frozenset({"holder", "target"})
+HOLDER_BINDINGS = frozenset({"holder", "target", "victim"})
+
+#: How many of the ranked questions the brief asks in full; the rest it names by their fact,
+#: and ``--detail`` asks them finding by finding.
+BRIEF_QUESTIONS = 8
 
 GROUP_TITLES = {
     "duties": "Its duties and exposure",
@@ -140,6 +145,18 @@ def groups(report: Report) -> list[tuple[str, list[Finding]]]:
     for finding in findings:
         by_actor.setdefault(actor(finding, names), []).append(finding)
     return [(f"{name} acts", group) for name, group in by_actor.items()]
+
+
+def questions(report: Report) -> tuple[list[RankedQuestion], list[RankedQuestion]]:
+    """The questions the brief asks in full (the most decisive, and every one that would
+    bring a provision not assessed into play) and the rest, which it only names."""
+    asked: list[RankedQuestion] = []
+    rest: list[RankedQuestion] = []
+    for index, question in enumerate(report.questions):
+        opens = any(change.before == NOT_ASSESSED for answer in question.answers
+                    for change in answer.changes)
+        (asked if index < BRIEF_QUESTIONS or opens else rest).append(question)
+    return asked, rest
 
 
 def actor(finding: Finding, names: Mapping[str, str] | None = None) -> str:
