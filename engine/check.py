@@ -103,6 +103,8 @@ class CaseResult:
     gated: tuple[Finding, ...] = ()
     drift: tuple[Drift, ...] = ()
     expect: Expectations | None = None
+    gone: bool = False
+    """A case the baseline records whose file no longer exists: every finding is drift."""
 
     @property
     def invalid(self) -> bool:
@@ -193,6 +195,7 @@ def run_check(
     rule_paths: Sequence[str] | None = None,
     gates: Sequence[Gate] = (),
     baseline: Mapping[str, Any] | None = None,
+    baseline_root: Path | None = None,
     jobs: int = 1,
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -240,9 +243,12 @@ def run_check(
             finished.append(result)
             continue
         gated = tuple(f for f in result.report.findings if tripped(f, gates))
-        drift = tuple(compare_baseline(result, baseline)) if baseline is not None else ()
+        drift = (tuple(compare_baseline(result, baseline, baseline_root))
+                 if baseline is not None else ())
         finished.append(CaseResult(result.path, result.problems, result.report,
                                    result.mismatches, gated, drift, result.expect))
+    if baseline is not None:
+        finished.extend(removed_cases(baseline, baseline_root, paths, files))
     return CheckResult(finished)
 
 
@@ -284,10 +290,43 @@ def _case_name(path: str, root: Path | None) -> str:
         return target.as_posix()
 
 
-def compare_baseline(result: CaseResult, baseline: Mapping[str, Any]) -> list[Drift]:
-    """How a case's findings differ from the baseline's record of it."""
+def removed_cases(baseline: Mapping[str, Any], root: Path | None,
+                  paths: Sequence[str | Path], files: Sequence[Path]) -> list[CaseResult]:
+    """Cases the baseline records, inside the folders or files checked, whose files are gone:
+    their findings vanished, which is drift like any other."""
+    base = (root or Path.cwd()).resolve()
+    checked = {_case_name(str(f), root) for f in files}
+    scopes = [Path(p).resolve() for p in paths]
+    out = []
+    for name, recorded in sorted(baseline.get("cases", {}).items()):
+        target = base / name
+        if name in checked or target.exists():
+            continue
+        if not any(target == scope or scope in target.parents for scope in scopes):
+            continue
+        shown = _shown(target)
+        drift = tuple(Drift(name, "removed", key, f"the case file is gone; was {old['status']}")
+                      for key, old in sorted(recorded.items()))
+        if not drift:
+            drift = (Drift(name, "removed", "(no findings)", "the case file is gone"),)
+        out.append(CaseResult(shown, drift=drift, gone=True))
+    return out
+
+
+def _shown(target: Path) -> str:
+    try:
+        return target.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return target.as_posix()
+
+
+def compare_baseline(result: CaseResult, baseline: Mapping[str, Any],
+                     root: Path | None = None) -> list[Drift]:
+    """How a case's findings differ from the baseline's record of it. Cases are keyed by
+    their path relative to ``root`` (the baseline file's folder), so the check gives the same
+    answer from any working folder."""
     assert result.report is not None
-    name = _case_name(result.path, None)
+    name = _case_name(result.path, root)
     recorded: Mapping[str, Any] = baseline.get("cases", {}).get(name, {})
     current = {finding_key(f): finding_record(f) for f in result.report.findings}
     drift: list[Drift] = []

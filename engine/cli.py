@@ -26,13 +26,14 @@ import click
 
 from . import __version__
 from .cases import load_case
-from .check import BASELINE_SCHEMA, Gate, baseline_of, case_files, run_check
+from .check import Gate, baseline_of, case_files, run_check
 from .coverage import coverage, percent
 from .coverage import render as render_coverage
 from .diff import diff as compute_diff
 from .errors import ErrorList, Location, RexError, flatten
 from .evaluate import Engine
 from .explain import explain as explain_rule
+from .jsonfiles import read_json
 from .lint import lint
 from .model import STATUS_RANK, Case
 from .output import refuse_inputs, write_atomic
@@ -402,12 +403,15 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
     if output and baseline and update_baseline:
         refuse_inputs(output, [baseline], "--output")
     recorded = None
+    root = Path(baseline).resolve().parent if baseline else None  # keys relative to it
     if baseline and not update_baseline:
         recorded = _read_baseline(baseline)
     result = run_check(paths, pack=pack, rule_paths=list(rule_paths) or None, gates=gates,
-                       baseline=recorded, jobs=jobs, progress=_progress())
+                       baseline=recorded, baseline_root=root, jobs=jobs,
+                       progress=_progress())
     if update_baseline and baseline:
-        write_atomic(baseline, json.dumps(baseline_of(result), indent=2, sort_keys=True) + "\n")
+        write_atomic(baseline, json.dumps(baseline_of(result, root), indent=2, sort_keys=True)
+                     + "\n")
         result.baseline_updated = baseline
     renderers: dict[str, Callable[[], str]] = {
         "text": lambda: render_checks.text(result),
@@ -430,15 +434,10 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
 
 
 def _read_baseline(path: str) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RexError("the baseline file does not exist", hint="create it with "
-                       "--update-baseline") from None
-    except (OSError, ValueError) as exc:
-        raise RexError(f"the baseline is not readable JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("baseline_schema") != BASELINE_SCHEMA:
-        raise RexError("the file is not a rex baseline (baseline_schema 1)")
+    if not Path(path).exists():
+        raise RexError("the baseline file does not exist", Location(path),
+                       hint="create it with --update-baseline")
+    data: dict[str, Any] = read_json(path, "baseline", "baseline")
     return data
 
 
@@ -470,14 +469,8 @@ def diff(old: str, new: str, case_paths: tuple[str, ...], as_of: dt.date | None)
 
 
 def _read_reports(path: str) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RexError(f"cannot read a JSON report: {exc}", Location(path)) from None
-    reports = data if isinstance(data, list) else [data]
-    if not all(isinstance(r, dict) and "report_schema" in r for r in reports):
-        raise RexError("not a rex JSON report (no report_schema)", Location(path))
-    return reports
+    data = read_json(path, "report", "report", many=True)
+    return data if isinstance(data, list) else [data]
 
 
 RULES_TEST_CODES = """\b

@@ -22,7 +22,7 @@ from jsonschema.exceptions import ValidationError
 from .errors import InputError, RexError
 from .yamlio import Document, field_name
 
-SCHEMAS = ("case", "rule", "report")
+SCHEMAS = ("case", "rule", "report", "baseline")
 _MAX_LISTED = 12
 
 

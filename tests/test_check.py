@@ -92,6 +92,80 @@ def test_baseline_records_and_then_catches_drift(folder: Path, tmp_path: Path) -
     assert "drift: removed uk-nsi.s8-entity-control" in output
 
 
+def test_a_case_deleted_since_the_baseline_is_drift(folder: Path, tmp_path: Path) -> None:
+    (folder / "broken.yaml").unlink()
+    (folder / "deals" / "unmet.yaml").unlink()
+    baseline = tmp_path / "baseline.json"
+    assert run("check", str(folder), "--baseline", str(baseline), "--update-baseline")[0] == 0
+    (folder / "exact.yaml").unlink()
+    code, output = run("check", str(folder), "--baseline", str(baseline))
+    assert code == 1, output
+    assert "exact.yaml: removed since the baseline was recorded" in output
+    assert "drift: removed uk-cma.s23-turnover-test-70m" in output  # each finding, listed
+    # Checking only the other file does not call the deleted one removed: it is out of scope.
+    code, output = run("check", str(folder / "deals"), "--baseline", str(baseline))
+    assert code == 0 and "removed" not in output, output
+    data = json.loads(run("check", str(folder), "--baseline", str(baseline),
+                          "--format", "json")[1])
+    assert data["summary"]["removed_cases"] == 1
+    junit = ET.fromstring(run("check", str(folder), "--baseline", str(baseline),
+                              "--format", "junit")[1])
+    assert {case.get("classname") for case in junit.iter("testcase")} == {
+        f"rex.{str(folder).strip('/').replace('/', '.')}",
+        f"rex.{str(folder / 'deals').strip('/').replace('/', '.')}"}
+    assert sum(1 for _ in junit.iter("failure")) == 1
+
+
+def test_a_baseline_gives_the_same_answer_from_any_folder(
+        folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (folder / "broken.yaml").unlink()
+    (folder / "deals" / "unmet.yaml").unlink()
+    baseline = folder / "baseline.json"
+    monkeypatch.chdir(folder)
+    assert run("check", ".", "--baseline", "baseline.json", "--update-baseline")[0] == 0
+    assert sorted(json.loads(baseline.read_text())["cases"]) == ["deals/good.yaml",
+                                                                  "exact.yaml"]
+    for where in (tmp_path, folder / "deals", Path("/")):
+        monkeypatch.chdir(where)
+        code, output = run("check", str(folder), "--baseline", str(baseline))
+        assert code == 0 and "0 changes from the baseline" in output, (where, output)
+
+
+MALFORMED = [
+    ('{"baseline_schema": 1, "cases": null}', "cases: null"),
+    ('{"baseline_schema": 1, "cases": {"a.yaml": []}}', "cases.a.yaml: [] is a list"),
+    ('{"baseline_schema": 1, "cases": {"a.yaml": "x"}}', "cases.a.yaml"),
+    ('{"baseline_schema": 1, "cases": {"a.yaml": {"r": {"status": "triggered"}}}}',
+     "missing required field"),
+    ('{"baseline_schema": 1, "cases": {"a.yaml": {"r": {"status": "possible", "deadlines": {},'
+     ' "who_acts": [["x"]]}}}}', "who_acts[0]"),
+    ('{"baseline_schema": 1, "baseline_schema": 1, "cases": {}}', "appears twice"),
+    ('{"baseline_schema": 1, "cases": {"a.yaml": {"r": {"status": NaN}}}}', "NaN"),
+    ("[" * 3000 + "]" * 3000, "nests deeper"),
+    ('{"baseline_schema": 2, "cases": {}}', "baseline_schema"),
+    ("not json", "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize("text, words", MALFORMED)
+def test_a_malformed_baseline_or_report_is_one_line_naming_the_file(
+        tmp_path: Path, text: str, words: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    good = str(NSI / "s8-shares-cross-25.yaml")
+    result = CliRunner().invoke(main, ["check", good, "--baseline", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert f"{bad}" in result.stderr and "the baseline file" in result.stderr
+    assert words in result.stderr
+    report = tmp_path / "report.json"
+    assert CliRunner().invoke(main, ["report", good, "--format", "json", "-o",
+                                     str(report)]).exit_code == 0
+    result = CliRunner().invoke(main, ["diff", str(bad), str(report)])
+    assert result.exit_code == 2 and result.stderr.startswith(f"rex: error: {bad}")
+    assert result.stderr.count("\n") == 1
+
+
 def test_sarif_validates_against_the_oasis_schema(folder: Path) -> None:
     if not SARIF_SCHEMA.exists():
         pytest.skip(f"the SARIF 2.1.0 schema is not at {SARIF_SCHEMA}")

@@ -18,6 +18,7 @@ def summary(result: CheckResult) -> dict[str, int]:
         "unmet_expectations": sum(len(r.mismatches) for r in items),
         "gated_findings": sum(len(r.gated) for r in items),
         "drift": sum(len(r.drift) for r in items),
+        "removed_cases": sum(1 for r in items if r.gone),
         "findings": sum(len(r.report.findings) for r in items if r.report),
     }
 
@@ -32,6 +33,10 @@ def _text(result: CheckResult) -> str:
         if item.invalid:
             lines.append(f"INVALID {item.path}")
             lines.extend(f"  {p.one_line()}" for p in item.problems)
+            continue
+        if item.gone:
+            lines.append(f"FAIL    {item.path}: removed since the baseline was recorded")
+            lines.extend(f"  drift: {d.change} {d.finding}: {d.detail}" for d in item.drift)
             continue
         assert item.report is not None
         state = "FAIL" if item.failed else "ok"
@@ -67,7 +72,8 @@ def _markdown(result: CheckResult) -> str:
              "| case file | result | triggered | alleged | possible |", "|---|---|---:|---:|---:|"]
     for item in result.results:
         if item.report is None:
-            lines.append(f"| `{item.path}` | invalid | | | |")
+            state = "removed since the baseline" if item.gone else "invalid"
+            lines.append(f"| `{item.path}` | {state} | | | |")
             continue
         counts = item.report.summary().by_status
         state = "fail" if item.failed else "ok"
@@ -96,6 +102,7 @@ def as_json(result: CheckResult) -> str:
             {
                 "file": item.path,
                 "valid": not item.invalid,
+                "removed": item.gone,
                 "failed": item.failed,
                 "problems": [p.one_line() for p in item.problems],
                 "unmet_expectations": [m.message for m in item.mismatches],

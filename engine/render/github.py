@@ -36,6 +36,10 @@ def _render(result: CheckResult) -> str:
         for problem in item.problems:
             at = f"{problem.file}:{problem.line or 1}:{problem.column or 1}"
             lines.append(_annotation("error", at, "rex: invalid case file", problem.message))
+        if item.gone:
+            for drift in item.drift:
+                lines.append(_annotation("error", f"{item.path}:1:1", "rex: exposure drift",
+                                         drift.one_line()))
         if item.report is None:
             continue
         for finding in item.report.findings:

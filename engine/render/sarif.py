@@ -74,6 +74,10 @@ def render(result: CheckResult, pack: RulePack) -> str:
             at = f"{problem.file}:{problem.line or 1}:{problem.column or 1}"
             results.append(_result("rex/invalid-case-file", index, "error",
                                    problem.one_line(), at))
+        if item.gone:
+            for drift in item.drift:
+                results.append(_result("rex/exposure-drift", index, "error", drift.one_line(),
+                                       f"{item.path}:1:1"))
         if item.report is None:
             continue
         for finding in item.report.findings:
