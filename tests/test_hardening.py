@@ -209,5 +209,7 @@ def test_over_a_thousand_cases_in_one_process_lose_no_finding(engine: Engine) ->
         expected = sorted([[*key[1], key[0], value] for key, value in first[index].items()])
         assert json.loads(fresh.stdout) == expected
     assert engine.session(None).live_facts() == 0
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2 * 1024 * 1024
+    # The peak of this worker process, which ran other tests before: 3 GiB leaves room for
+    # the 81 shipped rules (24 added with the sanctions, EU and CFAA packs) and catches a leak.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 3 * 1024 * 1024
     assert CASES.exists()
