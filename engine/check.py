@@ -304,20 +304,12 @@ def removed_cases(baseline: Mapping[str, Any], root: Path | None,
             continue
         if not any(target == scope or scope in target.parents for scope in scopes):
             continue
-        shown = _shown(target)
         drift = tuple(Drift(name, "removed", key, f"the case file is gone; was {old['status']}")
                       for key, old in sorted(recorded.items()))
         if not drift:
             drift = (Drift(name, "removed", "(no findings)", "the case file is gone"),)
-        out.append(CaseResult(shown, drift=drift, gone=True))
+        out.append(CaseResult(_case_name(str(target), None), drift=drift, gone=True))
     return out
-
-
-def _shown(target: Path) -> str:
-    try:
-        return target.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return target.as_posix()
 
 
 def compare_baseline(result: CaseResult, baseline: Mapping[str, Any],
