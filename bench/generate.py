@@ -168,3 +168,34 @@ def to_yaml(case: dict[str, Any]) -> bytes:
 def cases(count: int, seed: int = 20261127) -> list[bytes]:
     generator = Generator(seed)
     return [to_yaml(generator.case(index)) for index in range(count)]
+
+
+def ownership_chain(length: int, reverse: bool = False) -> dict[str, Any]:
+    """A chain of ``length`` wholly-owned companies under a state-owned parent headquartered in
+    China, on the Entity List and designated in the UK, with an export to the bottom company:
+    the deepest case the limits allow, for the cost tests and ``make bench``. ``reverse``
+    lists the companies bottom first."""
+    source = {"status": "confirmed", "source": "register"}
+    parties: list[dict[str, Any]] = []
+    for index in range(length):
+        party: dict[str, Any] = {"id": f"c{index}", "name": f"Company {index}",
+                                 "type": "company", "country": "GB", **source}
+        if index == 0:
+            party.update(country="CN", headquarters="CN", state_owned=True, listings={
+                "us-entity-list": {"listed": True, "since": dt.date(2020, 1, 1), **source},
+                "uk-sanctions-list": {"listed": True, "since": dt.date(2020, 1, 1), **source}})
+        else:
+            party["owners"] = [{"party": f"c{index - 1}", "shares_pct": 100}]
+        parties.append(party)
+    if reverse:
+        parties.reverse()
+    return {
+        "rex": 1, "id": f"chain-{length}", "title": f"An ownership chain of {length} companies",
+        "sources": [{"id": "register", "title": "Company register", "kind": "register"}],
+        "parties": [*parties, {"id": "exporter", "name": "Exporter Inc", "type": "company",
+                               "country": "US", **source}],
+        "assets": [{"id": "weights", "type": "model-weights", "name": "Weights",
+                    "owner": "exporter", "eccn": "4E091", **source}],
+        "events": [{"id": "export", "type": "export", "by": "exporter", "to": f"c{length - 1}",
+                    "assets": ["weights"], "dates": {"occurred": dt.date(2025, 10, 15)}, **source}],
+    }
