@@ -4,9 +4,12 @@ Case and rule files come from users and from CI on other people's branches, so t
 assumes nothing about them:
 
 * the file size, the nesting depth, the number of nodes and the length of a scalar are
-  bounded (``Limits``), so a 100 MB file or an alias bomb is refused before it costs memory;
-* anchors and aliases, custom tags (``!!python/object`` and friends), duplicate keys and
-  non-string keys are errors, not surprises;
+  bounded (``Limits``), and each bound is checked on the parser event that crosses it, before
+  any node graph exists: a flow list of millions of one-letter items or a thousand-level
+  nesting is refused after reading ``max_nodes`` events, in memory the limits bound;
+* anchors and aliases (on keys too), every explicit tag (``!!python/object``, ``!!bool``,
+  ``!!timestamp`` alike: a quoted value is text), merge keys, duplicate keys, non-string keys,
+  a NUL character (raw or escaped) and a second byte-order mark are errors, not surprises;
 * plain scalars are resolved by the YAML 1.2 core schema, so ``NO`` (Norway) stays a string
   and ``yes`` is not a boolean; ISO dates become ``datetime.date``; a value shaped like an
   export classification (``4E091``) stays text rather than becoming 4 x 10^91;
@@ -21,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,8 +120,25 @@ def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Docume
     return _Converter(name, limits).document(text)
 
 
+class _Frame:
+    """An open mapping or list while the event stream is read."""
+
+    __slots__ = ("key", "keys", "path", "value")
+
+    def __init__(self, value: dict[str, Any] | list[Any], path: PathT) -> None:
+        self.value = value
+        self.path = path
+        self.key: str | None = None  # a mapping's key waiting for its value
+        self.keys: set[str] = set()
+
+
 class _Converter:
-    """Turns a composed node graph into plain data, checking every rule in the module doc."""
+    """Builds plain data straight from the YAML event stream, checking every rule in the module
+    doc as each event arrives.
+
+    No node graph is composed: a limit is enforced on the event that crosses it, so a file of
+    millions of tiny nodes, or nested a million levels deep, is refused after reading about
+    ``max_nodes`` events, in memory bounded by the limits rather than by the file."""
 
     def __init__(self, name: str, limits: Limits) -> None:
         self.name = name
@@ -127,17 +146,20 @@ class _Converter:
         self.marks: dict[PathT, tuple[int, int]] = {}
         self.nodes = 0
 
-    def error(self, message: str, node: yaml.Node | None, hint: str | None = None,
+    def error(self, message: str, event: yaml.Event | None, hint: str | None = None,
               path: PathT = ()) -> InputError:
         loc = Location(self.name)
-        if node is not None:
-            loc = Location(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+        if event is not None and event.start_mark is not None:
+            loc = Location(self.name, event.start_mark.line + 1, event.start_mark.column + 1)
         return InputError(message, loc, field=field_name(path) or None, hint=hint)
 
     def document(self, text: str) -> Document:
+        if text.startswith("\ufeff"):
+            raise InputError("the file starts with a second byte-order mark",
+                             Location(self.name, 1), hint="save it as UTF-8 with at most one")
         loader = _Loader(text)
         try:
-            root = loader.get_single_node()
+            data = self.build(loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             loc = Location(self.name)
@@ -150,122 +172,122 @@ class _Converter:
         except yaml.YAMLError as exc:
             message = " ".join(str(exc).split())
             raise InputError(f"YAML error: {message}", Location(self.name)) from None
-        except RecursionError:
-            raise InputError(
-                f"the YAML nests deeper than {self.limits.max_depth} levels", Location(self.name)
-            ) from None
         finally:
             loader.dispose()
-        if root is None:
-            return Document(self.name, None, {})
-        data = self.convert(root)
         return Document(self.name, data, self.marks)
 
-    def convert(self, root: yaml.Node) -> Any:
-        # Iterative, so that depth is checked before Python's own recursion limit matters.
-        seen: set[int] = set()
-        result_holder: list[Any] = [None]
-        stack: list[tuple[yaml.Node, PathT, Any, str | int | None]] = [(root, (), None, None)]
-        while stack:
-            node, path, parent, key = stack.pop()
-            value = self.start(node, path, seen)
+    def build(self, loader: Any) -> Any:
+        stack: list[_Frame] = []
+        root: Any = None
+        documents = 0
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                return root
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.error("the file holds more than one YAML document; rex reads one",
+                                     event)
+                continue
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                stack.pop()
+                continue
+            self.count(event)
+            parent = stack[-1] if stack else None
+            if parent is not None and isinstance(parent.value, dict) and parent.key is None:
+                parent.key = self.key(event, parent)
+                continue
             if parent is None:
-                result_holder[0] = value
-            elif isinstance(parent, list):
-                parent.append(value)
+                path: PathT = ()
+            elif isinstance(parent.value, dict):
+                assert parent.key is not None
+                path = (*parent.path, parent.key)
             else:
-                parent[key] = value
-            if isinstance(node, yaml.MappingNode):
-                for child_key, child_path, child in reversed(list(self.mapping_items(node, path))):
-                    stack.append((child, child_path, value, child_key))
-            elif isinstance(node, yaml.SequenceNode):
-                for index in reversed(range(len(node.value))):
-                    stack.append((node.value[index], (*path, index), value, None))
-        return result_holder[0]
+                path = (*parent.path, len(parent.value))
+            if len(path) > self.limits.max_depth:
+                raise self.error(f"the YAML nests deeper than {self.limits.max_depth} levels",
+                                 event)
+            self.marks[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            value: Any
+            if isinstance(event, yaml.ScalarEvent):
+                value = self.scalar(event, path)
+            else:
+                self.check_tag(event)
+                value = {} if isinstance(event, yaml.MappingStartEvent) else []
+            if parent is None:
+                root = value
+            elif isinstance(parent.value, dict):
+                assert parent.key is not None
+                parent.value[parent.key] = value
+                parent.key = None
+            else:
+                parent.value.append(value)
+            if isinstance(value, (dict, list)):
+                stack.append(_Frame(value, path))
 
-    def start(self, node: yaml.Node, path: PathT, seen: set[int]) -> Any:
+    def count(self, event: yaml.Event) -> None:
+        """Every node, key or value, counts; anchors and aliases are refused wherever they are."""
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
-            raise self.error(f"the file has more than {self.limits.max_nodes:,} YAML nodes", node)
-        if len(path) > self.limits.max_depth:
-            raise self.error(f"the YAML nests deeper than {self.limits.max_depth} levels", node)
-        if id(node) in seen:
+            raise self.error(f"the file has more than {self.limits.max_nodes:,} YAML nodes", event)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise self.error(
                 "anchors and aliases (&name / *name) are not accepted",
-                node,
+                event,
                 hint="write the value out in full",
             )
-        seen.add(id(node))
-        self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            self.check_tag(node, "tag:yaml.org,2002:map")
-            return {}
-        if isinstance(node, yaml.SequenceNode):
-            self.check_tag(node, "tag:yaml.org,2002:seq")
-            return []
-        assert isinstance(node, yaml.ScalarNode)
-        return self.scalar(node, path)
 
-    def check_tag(self, node: yaml.Node, expected: str) -> None:
-        if node.tag != expected:
+    def check_tag(self, event: yaml.NodeEvent) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
             raise self.error(
-                f"the tag {node.tag!r} is not accepted", node, hint="remove the tag; rex reads "
-                "plain YAML (mappings, lists, strings, numbers, booleans and dates)"
+                f"the tag {shown} is not accepted", event, hint="remove the tag; rex reads "
+                "plain YAML (mappings, lists, strings, numbers, booleans and dates), and a "
+                "quoted value is text"
             )
 
-    def mapping_items(
-        self, node: yaml.MappingNode, path: PathT
-    ) -> Iterator[tuple[str, PathT, Any]]:
-        keys: set[str] = set()
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.error("a mapping key must be a plain string", key_node)
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.error("merge keys (<<) are not accepted", key_node)
-            key = key_node.value
-            if not key_node.style and _plain_type(key) is not str:
-                raise self.error(f"the key {key!r} is not a string", key_node, hint="quote it")
-            if key in keys:
-                raise self.error(f"duplicate key {key!r}", key_node,
-                                 hint="each key may appear once")
-            keys.add(key)
-            yield key, (*path, key), value_node
+    def key(self, event: yaml.Event, parent: _Frame) -> str:
+        if not isinstance(event, yaml.ScalarEvent):
+            raise self.error("a mapping key must be a plain string", event)
+        self.check_tag(event)
+        key = self.text(event, parent.path)
+        plain = not event.style
+        if plain and key == "<<":
+            raise self.error("merge keys (<<) are not accepted", event)
+        if plain and _plain_type(key) is not str:
+            raise self.error(f"the key {key!r} is not a string", event, hint="quote it")
+        if key in parent.keys:
+            raise self.error(f"duplicate key {key!r}", event, hint="each key may appear once")
+        parent.keys.add(key)
+        return key
 
-    def scalar(self, node: yaml.ScalarNode, path: PathT) -> Any:
-        text = node.value
+    def text(self, event: yaml.ScalarEvent, path: PathT) -> str:
+        text: str = event.value
         if len(text) > self.limits.max_scalar_chars:
             raise self.error(
                 f"a value of {len(text):,} characters is longer than the "
                 f"{self.limits.max_scalar_chars:,} rex accepts",
-                node,
+                event,
             )
-        tag = node.tag
-        plain = not node.style  # None (pure-Python loader) or '' (libyaml)
-        if plain and tag == "tag:yaml.org,2002:str":
-            pass  # the resolver's default for plain scalars it did not recognise
-        elif tag not in _ACCEPTED_SCALAR_TAGS and not (plain and tag in _RESOLVED_TAGS):
-            raise self.error(
-                f"the tag {tag!r} is not accepted", node,
-                hint="remove the tag; rex reads plain YAML values",
-            )
-        if not plain:
+        if "\x00" in text:
+            raise self.error("a value contains a NUL character (written \\0 or \\x00)", event,
+                             path=path, hint="remove it")
+        return text
+
+    def scalar(self, event: yaml.ScalarEvent, path: PathT) -> Any:
+        self.check_tag(event)
+        text = self.text(event, path)
+        if event.style:  # quoted or block: text as written
             return text
         try:
             return _resolve_plain(text)
         except ValueError as exc:
-            raise self.error(str(exc), node, path=path) from None
+            raise self.error(str(exc), event, path=path) from None
 
-
-_ACCEPTED_SCALAR_TAGS = {"tag:yaml.org,2002:str"}
-# Tags PyYAML's YAML 1.1 resolver assigns to plain scalars; rex re-resolves the text itself.
-_RESOLVED_TAGS = {
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:timestamp",
-    "tag:yaml.org,2002:str",
-}
 
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,22 @@ def test_too_many_nodes_are_refused() -> None:
         load_bytes(b"[" + b"1," * 300 + b"1]", "many.yaml", Limits(max_nodes=100))
 
 
+def test_the_node_limit_is_enforced_before_the_nodes_are_built() -> None:
+    # 2.6 million one-letter items in 5 MiB: refused on the event that crosses the limit, so
+    # the Python memory it costs is bounded by the limit, not by the file (composing the
+    # whole node graph first took over a gigabyte).
+    raw = b"a: [" + b"a," * 2_600_000 + b"a]\n"
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="more than 200,000 YAML nodes") as caught:
+            load_bytes(raw, "flow.yaml")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.location.column is not None and caught.value.location.column < 400_100
+    assert peak < 120 * 1024 * 1024, peak
+
+
 def test_a_large_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "large.yaml"
     with path.open("wb") as stream:
@@ -102,6 +119,17 @@ def test_a_large_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     (b"\xff\xfe", "UTF-8"),
     (b"a: \x00\n", "NUL"),
     (b"a: 1\n---\nb: 2\n", "one YAML document"),
+    # The documented policy refuses anchors and tags wherever they are.
+    (b"&k a: 1\n", "anchors"),
+    (b"a: &v 1\n", "anchors"),
+    (b"a: !!bool true\n", "the tag !!bool"),
+    (b"a: !!timestamp 2020-01-01\n", "the tag !!timestamp"),
+    (b"a: !!str 12\n", "the tag !!str"),
+    (b"!!map {a: 1}\n", "the tag !!map"),
+    (b"a: ! x\n", "tag"),
+    (b'a: "x\\0y"\n', "NUL"),
+    (b'"k\\x00": 1\n', "NUL"),
+    (b"\xef\xbb\xbf\xef\xbb\xbfa: 1\n", "second byte-order mark"),
 ])
 def test_unusual_yaml_is_refused(text: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
