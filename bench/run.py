@@ -30,6 +30,7 @@ from durable import engine as durable_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cost import bounded_cost  # noqa: E402
 from bench.generate import Generator, to_yaml  # noqa: E402
 from bench.generate import cases as generate  # noqa: E402
 from engine.cases import case_from_document  # noqa: E402
@@ -254,6 +255,7 @@ def main() -> None:
                          if outcome_of(engine, pool[slot]) != outcome)
     warm = mem[1][1] if len(mem) > 1 else mem[0][1]
     starts = startup(5 if not args.quick else 2)
+    cost = bounded_cost(SEED, 100 if args.quick else 1000)
     loaders = yaml_loaders(texts[:200])
 
     lines = [
@@ -332,6 +334,16 @@ def main() -> None:
     c_loader = loaders.get("C loader (libyaml)") or next(iter(loaders.values()))
     lines += [f"| {label} | {value:.2f} | {value / c_loader:.1f} |"
               for label, value in loaders.items()]
+    lines += [
+        "",
+        "## Cost at the limits (one fresh process each, CPU time and peak RSS)",
+        "",
+        "Derived facts through ownership cost one fact per company reached, so a chain's cost "
+        "grows with its length (tests/test_cost.py pins the fact counts); the node limit is "
+        "enforced on the parser event that crosses it, before a node graph exists.",
+        "",
+        *cost,
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write and not args.quick:
