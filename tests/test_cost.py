@@ -5,6 +5,7 @@ peak memory of a 1,000-company chain are in make bench)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from engine.cases import case_from_document
 from engine.evaluate import Engine
 from engine.matchers.oracle import Evaluator
 from engine.model import Case
+from engine.report import questions
 from engine.yamlio import load_bytes
 
 
@@ -67,3 +69,20 @@ def test_a_long_chain_gives_the_same_findings_in_both_evaluators(engine: Engine)
     # The export to the bottom company reaches the listed and designated top, 59 links up.
     assert ("us-export.ear-744.11-affiliates-2025", ("export", "c59", "weights")) in statuses
     assert ("uk-sanctions.economic-resources-to-controlled-entity", ("export", "c59")) in statuses
+
+
+def test_trial_answers_take_over_the_derivations_they_cannot_change(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranking questions re-derives only what an answer can reach: the questions and what
+    each answer settles are the same as when every trial derives everything again."""
+    case = chain(30)
+    fast = engine.report(case, today=dt.date(2026, 12, 1), questions=True).questions
+    original = questions._Scope.rules_for
+
+    def nothing_fixed(self: Any, kind: str, field: str) -> Any:
+        rules, _ = original(self, kind, field)
+        return rules, frozenset()
+
+    monkeypatch.setattr(questions._Scope, "rules_for", nothing_fixed)
+    slow = engine.report(case, today=dt.date(2026, 12, 1), questions=True).questions
+    assert fast == slow and fast

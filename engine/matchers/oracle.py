@@ -120,7 +120,11 @@ class _Index:
 class Evaluator:
     """Evaluates ``rules`` (findings and derivations) over one case."""
 
-    def __init__(self, rules: Sequence[Rule], case: Case, as_of: dt.date | None) -> None:
+    def __init__(self, rules: Sequence[Rule], case: Case, as_of: dt.date | None,
+                 given: Evaluator | None = None, fixed: frozenset[str] = frozenset()) -> None:
+        """With ``given`` (an evaluator of the same rules on a case that differs from this one
+        only in facts the ``fixed`` derivation rules do not read), the facts those rules
+        derived there are taken over instead of derived again."""
         self.rules = list(rules)
         self.case = case
         self.as_of = as_of
@@ -130,12 +134,23 @@ class Evaluator:
         self.derived: dict[str, dict[Derived, list[Support]]] = {w: {} for w in WORLDS}
         self._field_index: dict[tuple[str, str, str], dict[str, list[CaseObject]]] = {}
         self._derived_index: dict[tuple[str, str, str], dict[str, list[Derived]]] = {}
-        self._fixpoint()
+        if given is not None and fixed:
+            self._take_over(given, fixed)
+        self._fixpoint(fixed if given is not None else frozenset())
 
     # -- derived facts -----------------------------------------------------------------------
 
-    def _fixpoint(self) -> None:
-        derivations = [rule for rule in self.rules if rule.derive is not None]
+    def _take_over(self, given: Evaluator, fixed: frozenset[str]) -> None:
+        for world, facts in given.derived.items():
+            for fact, supports in facts.items():
+                kept = [s for s in supports if s.rule.id in fixed]
+                if kept:
+                    self.derived[world][fact] = kept
+                    self._index_derived(world, fact)
+
+    def _fixpoint(self, fixed: frozenset[str] = frozenset()) -> None:
+        derivations = [rule for rule in self.rules
+                       if rule.derive is not None and rule.id not in fixed]
         for world in WORLDS:
             changed = True
             while changed:

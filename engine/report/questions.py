@@ -128,12 +128,12 @@ def ranked_questions(program: Program, case: Case,
         if holder is None:
             continue
         spec = catalogue().field(holder.kind, field)
-        subset = scope.rules_for(holder.kind, field)
+        subset, fixed = scope.rules_for(holder.kind, field)
         base = scope.statuses(subset, case)
         answers = []
         for label, value in _candidates(holder, field, spec, thresholds, case):
             trial = _answer(case, holder, field, value)
-            changes = _changes(base, scope.statuses(subset, trial, cache=False))
+            changes = _changes(base, scope.statuses(subset, trial, cache=False, fixed=fixed))
             answers.append(Answer(label, changes))
         if spec is not None and spec.type in {"date", "number"}:
             answers = _ranges(answers)
@@ -191,9 +191,12 @@ class _Scope:
         for rule in program.rules:
             if rule.derive is not None:
                 self.by_fact.setdefault(rule.derive.fact, []).append(rule)
-        self._base: dict[tuple[str, ...], dict[Key, str]] = {}
+        self._base: dict[tuple[str, ...], tuple[Evaluator, dict[Key, str]]] = {}
 
-    def rules_for(self, kind: str, field: str) -> tuple[Rule, ...]:
+    def rules_for(self, kind: str, field: str) -> tuple[tuple[Rule, ...], frozenset[str]]:
+        """The rules an answer to ``kind.field`` can touch, and among them the derivations it
+        cannot (they read neither the field nor a fact derived from it): their facts are the
+        same with and without the answer, so a trial takes them over from the case as it is."""
         paths = {field}
         if field == "date" or field.startswith("dates."):
             paths |= {"date", "dates", field}
@@ -221,13 +224,19 @@ class _Scope:
                 if rule not in needed:
                     needed.append(rule)
                 wanted |= {b.kind for b in rule.bindings if b.derived}
-        return tuple(sorted(needed, key=lambda r: r.id))
+        fixed = frozenset(rule.id for rule in needed if rule not in touched)
+        return tuple(sorted(needed, key=lambda r: r.id)), fixed
 
-    def statuses(self, rules: Sequence[Rule], case: Case, cache: bool = True) -> dict[Key, str]:
+    def statuses(self, rules: Sequence[Rule], case: Case, cache: bool = True,
+                 fixed: frozenset[str] = frozenset()) -> dict[Key, str]:
+        """(rule, key) -> status of ``rules`` on ``case``. With ``cache``, ``case`` is the case
+        as it is and the result is kept; otherwise it is a trial answer, and the ``fixed``
+        derivations' facts are taken from the kept evaluation of the same rules."""
         key = tuple(rule.id for rule in rules)
         if cache and key in self._base:
-            return self._base[key]
-        evaluator = Evaluator(rules, case, self.program.as_of)
+            return self._base[key][1]
+        given = self._base[key][0] if not cache and key in self._base else None
+        evaluator = Evaluator(rules, case, self.program.as_of, given=given, fixed=fixed)
         out: dict[Key, str] = {}
         for rule in rules:
             if rule.finding is None:
@@ -240,7 +249,7 @@ class _Scope:
                     status = NOT_ASSESSED
                 out[(rule.id, tuple(bound.get(name, "?") for name in rule.key))] = status
         if cache:
-            self._base[key] = out
+            self._base[key] = (evaluator, out)
         return out
 
 
