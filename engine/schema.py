@@ -140,8 +140,13 @@ def _message(error: ValidationError) -> str:
     if keyword == "additionalProperties":
         extra = sorted(set(value) - set(schema.get("properties", {})))
         allowed = sorted(schema.get("properties", {}))
-        names = ", ".join(repr(e) for e in extra)
-        close = [m for e in extra for m in difflib.get_close_matches(e, allowed, n=1)]
+        # Name (and look for a near spelling of) the first few only: a file of ninety
+        # thousand unknown keys gets one short line, in time that does not grow with them.
+        names = ", ".join(repr(e) for e in extra[:_MAX_LISTED])
+        if len(extra) > _MAX_LISTED:
+            names += f", ... ({len(extra):,} unknown fields in all)"
+        close = [m for e in extra[:_MAX_LISTED]
+                 for m in difflib.get_close_matches(e, allowed, n=1)]
         if close:
             return f"unknown field {names}; did you mean {', '.join(close)}?"
         return f"unknown field {names}; allowed fields: {_allowed(allowed)}"

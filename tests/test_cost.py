@@ -11,6 +11,7 @@ import pytest
 
 from bench.generate import ownership_chain, to_yaml
 from engine.cases import case_from_document
+from engine.errors import ErrorList
 from engine.evaluate import Engine
 from engine.matchers.oracle import Evaluator
 from engine.model import Case
@@ -86,3 +87,15 @@ def test_trial_answers_take_over_the_derivations_they_cannot_change(
     monkeypatch.setattr(questions._Scope, "rules_for", nothing_fixed)
     slow = engine.report(case, today=dt.date(2026, 12, 1), questions=True).questions
     assert fast == slow and fast
+
+
+def test_ninety_thousand_unknown_keys_get_one_short_line() -> None:
+    lines = ["rex: 1", "id: many-keys", "title: Many keys",
+             "sources: [{id: s, title: t, kind: internal}]",
+             "parties:", "  - {id: p, name: P, status: confirmed, source: s,"]
+    lines += [f"     k{index}: 1," for index in range(90_000)]
+    lines.append("     end: 1}")
+    with pytest.raises(ErrorList) as caught:
+        case_from_document(load_bytes("\n".join(lines).encode(), "keys.yaml"))
+    line = caught.value.one_line()
+    assert "90,001 unknown fields in all" in line and len(line) < 1_000, line[:300]
