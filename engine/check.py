@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -129,17 +130,48 @@ class CheckResult:
         return 0
 
 
-def case_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Every ``*.yaml`` / ``*.yml`` file under the given files and folders, sorted."""
-    found: list[Path] = []
+def case_files(paths: Iterable[str | Path], follow_symlinks: bool = False,
+               skipped: list[Path] | None = None) -> list[Path]:
+    """Every ``*.yaml`` / ``*.yml`` file under the given files and folders, sorted.
+
+    Inside a folder, a symbolic link that leads out of the folder (to a file, or to a folder
+    whose files would be read) is not followed unless ``follow_symlinks``: case files come
+    from many hands, and a link must not make rex read, and echo in errors, a file the user
+    never pointed it at. Each link left out is added to ``skipped``. A file named on the
+    command line is read wherever it leads: the user named it."""
+    found: set[Path] = set()
+    left_out = skipped if skipped is not None else []
     for path in paths:
         root = Path(path)
-        if root.is_dir():
-            found.extend(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"}
-                         and p.is_file())
-        else:
-            found.append(root)
-    return sorted(set(found))
+        if not root.is_dir():
+            found.add(root)
+            continue
+        top = root.resolve()
+        visited: set[Path] = set()
+        for folder, dirs, files in os.walk(root, followlinks=follow_symlinks):
+            here = Path(folder)
+            real = here.resolve()
+            if real in visited:  # a loop of links, when they are followed
+                dirs.clear()
+                continue
+            visited.add(real)
+            for name in sorted(dirs):
+                entry = here / name
+                if entry.is_symlink() and not follow_symlinks and not _inside(entry, top):
+                    left_out.append(entry)
+            for name in files:
+                entry = here / name
+                if entry.suffix not in {".yaml", ".yml"} or not entry.is_file():
+                    continue
+                if entry.is_symlink() and not follow_symlinks and not _inside(entry, top):
+                    left_out.append(entry)
+                    continue
+                found.add(entry)
+    return sorted(found)
+
+
+def _inside(link: Path, top: Path) -> bool:
+    return link.resolve().is_relative_to(top)
 
 
 def evaluate_file(engine: Engine, path: Path, today: dt.date,
@@ -199,12 +231,13 @@ def run_check(
     jobs: int = 1,
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> CheckResult:
     """Check every case file under ``paths``; results come back in path order."""
     check_engine_build()  # here too: a worker whose initializer fails is started again forever
     day = today or dt.date.today()
     now = dt.datetime.now(dt.timezone.utc) if today is None else None  # one moment per run
-    files = case_files(paths)
+    files = case_files(paths, follow_symlinks)
     results: list[CaseResult] = []
     if jobs > 1 and len(files) > 1:
         # A fresh process per worker (its own engine). An executor, not a Pool: when a worker

@@ -47,6 +47,7 @@ from .render import junit as render_junit
 from .render import sarif as render_sarif
 from .render.json_report import to_dict
 from .render.rule import render as render_rule
+from .render.safe import visible
 from .rulemodel import RulePack
 from .rules import load_rules
 
@@ -383,10 +384,12 @@ def _gates(values: tuple[str, ...], regimes: Sequence[str]) -> list[Gate]:
               help="Write the current findings to --baseline instead of comparing.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Evaluate in this many processes.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read case files that symbolic links inside a folder lead to outside it.")
 @_rules_option
 @_guard
 def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[str, ...],
-          baseline: str | None, update_baseline: bool, jobs: int,
+          baseline: str | None, update_baseline: bool, jobs: int, follow_symlinks: bool,
           rule_paths: tuple[str, ...]) -> int:
     """Validate and evaluate every case file under PATHS (files or folders), for CI.
 
@@ -395,7 +398,11 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
         raise click.UsageError("--update-baseline needs --baseline FILE")
     pack = _pack(rule_paths)
     gates = _gates(fail_on, pack.regimes())
-    inputs: list[str | Path] = [*case_files(paths), *rule_paths]
+    skipped: list[Path] = []
+    inputs: list[str | Path] = [*case_files(paths, follow_symlinks, skipped), *rule_paths]
+    for link in skipped:
+        click.echo(f"rex: note: {visible(str(link))}: a symbolic link out of the folder, "
+                   "not read (--follow-symlinks reads it)", err=True)
     if output:
         refuse_inputs(output, inputs, "--output")
     if baseline and update_baseline:
@@ -408,7 +415,7 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
         recorded = _read_baseline(baseline)
     result = run_check(paths, pack=pack, rule_paths=list(rule_paths) or None, gates=gates,
                        baseline=recorded, baseline_root=root, jobs=jobs,
-                       progress=_progress())
+                       progress=_progress(), follow_symlinks=follow_symlinks)
     if update_baseline and baseline:
         write_atomic(baseline, json.dumps(baseline_of(result, root), indent=2, sort_keys=True)
                      + "\n")

@@ -381,3 +381,28 @@ def test_rules_lint_reports_files_that_do_not_load(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("rules: [{id: x}]\n")
     code, output = run("rules", "lint", str(tmp_path))
     assert code == 1 and "[load]" in output
+
+
+def test_a_symlink_out_of_the_folder_is_skipped_and_named(tmp_path: Path) -> None:
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text('secret: "the text a link must not leak"\n')
+    root = tmp_path / "cases"
+    (root / "sub").mkdir(parents=True)
+    shutil.copy(NSI / "s8-shares-cross-25.yaml", root / "good.yaml")
+    (root / "leak.yaml").symlink_to(outside / "secret.yaml")
+    (root / "private").symlink_to(outside, target_is_directory=True)
+    (root / "sub" / "again.yaml").symlink_to(root / "good.yaml")  # inside the tree: read
+    (root / "loop").symlink_to(root, target_is_directory=True)
+
+    result = CliRunner().invoke(main, ["check", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "must not leak" not in result.output
+    assert "2 case files" in result.stdout
+    notes = [line for line in result.stderr.splitlines() if "symbolic link" in line]
+    assert sorted(n.split(": ")[2] for n in notes) == [str(root / "leak.yaml"),
+                                                        str(root / "private")]
+
+    followed = CliRunner().invoke(main, ["check", str(root), "--follow-symlinks"])
+    assert followed.exit_code == 2  # the linked files are read, and the secret is invalid
+    assert "4 case files" in followed.stdout
