@@ -137,6 +137,8 @@ def _message(error: ValidationError) -> str:
         return f"{shown} is not an allowed value; allowed: {_allowed(list(expected))}"
     if keyword == "const":
         return f"{shown} must be {expected!r}"
+    if keyword == "format" and expected == "date":
+        return f"{shown} is not a day that exists (write YYYY-MM-DD)"
     if keyword == "additionalProperties":
         extra = sorted(set(value) - set(schema.get("properties", {})))
         allowed = sorted(schema.get("properties", {}))
