@@ -9,6 +9,7 @@ mapping it sits in, and nothing is more certain than the object it belongs to.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -49,11 +50,31 @@ def case_from_document(doc: Document) -> Case:
             "a case file must be a mapping with rex, id, title, sources and parties",
             doc.where(()),
         )
-    raise_all(validate_document("case", doc))
+    problems = validate_document("case", doc)
     builder = _Builder(doc)
-    case = builder.build()
-    raise_all(builder.errors)
-    return case
+    if not problems:
+        case = builder.build()
+        raise_all(builder.errors)
+        return case
+    # The file breaks the schema: still look for reference and value errors, so that one run
+    # lists every problem, in file order. The builder may meet a shape the schema refused;
+    # what it found until then is listed, and a problem under a field the schema already
+    # reported is not repeated.
+    with contextlib.suppress(AttributeError, IndexError, KeyError, TypeError, ValueError):
+        builder.build()
+    reported = [e.field or "" for e in problems]
+    more = [e for e in builder.errors if not any(_within(e.field or "", f) for f in reported)]
+    ordered = sorted([*problems, *more], key=_position)
+    raise ErrorList(list({error.one_line(): error for error in ordered}.values()))
+
+
+def _within(field: str, other: str) -> bool:
+    return not other or field == other or field.startswith((f"{other}.", f"{other}["))
+
+
+def _position(error: RexError) -> tuple[int, int]:
+    location = error.location
+    return (location.line or 0, location.column or 0) if location is not None else (0, 0)
 
 
 def validate_paths(paths: Iterable[str | Path]) -> dict[str, list[RexError]]:

@@ -101,9 +101,11 @@ def _error_order(error: RexError) -> tuple[str, int, int, str]:
 
 def raise_all(errors: Iterable[RexError]) -> None:
     """Raise the collected errors (one ``ErrorList``), or return when there are none."""
-    collected = list(errors)
-    if collected:
-        raise ErrorList(collected)
+    unique: dict[str, RexError] = {}
+    for error in errors:  # one problem met by several checks is listed once
+        unique.setdefault(error.one_line(), error)
+    if unique:
+        raise ErrorList(list(unique.values()))
 
 
 def flatten(error: RexError) -> list[RexError]:

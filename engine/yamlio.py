@@ -346,7 +346,9 @@ def _resolve_plain(text: str) -> Any:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text} is not a valid date") from None
+            # Kept as the text: the schema's date check reports it with every other
+            # problem in the file, instead of the first impossible day hiding the rest.
+            return text
     match = _DATETIME.match(text)
     if match:
         return _datetime(text, match)

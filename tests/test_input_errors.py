@@ -86,3 +86,30 @@ def test_case_files_are_never_modified(tmp_path: Path) -> None:
     CliRunner().invoke(main, ["report", str(seed), "--format", "json"])
     CliRunner().invoke(main, ["validate", str(seed)])
     assert seed.read_bytes() == before
+
+
+def test_schema_reference_and_value_errors_are_listed_together_in_file_order(
+        tmp_path: Path) -> None:
+    path = tmp_path / "eight-problems.yaml"
+    path.write_text("""rex: 1
+id: q
+title: T
+sources: [{id: s, title: t, kind: internal}]
+parties:
+  - {id: a, name: A, type: company, country: XX, status: confirmed, source: s}
+  - {id: b, name: B, type: compny, country: GB, status: confirmed, source: nope}
+events:
+  - {id: e, type: share-acquisition, by: zz, target: b, shares: {before: 0, after: 130},
+     status: confirmed, source: s, dates: {completed: 2024-02-30}}
+  - {id: e2, type: share-acquisition, by: a, target: b, status: maybe, source: s,
+     dates: {completed: 2024-13-01}}
+""")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    expected = ['"XX" is not an allowed value', '"compny"', "the source 'nope'", "names 'zz'",
+                "130 is out of range", "2024-02-30 is not a day", '"maybe"',
+                "2024-13-01 is not a day"]
+    assert len(lines) == len(expected), result.output
+    for line, wanted in zip(lines, expected, strict=True):
+        assert wanted in line, (wanted, line)
