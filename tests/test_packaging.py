@@ -36,3 +36,35 @@ def test_a_built_wheel_finds_its_rules_and_schemas(tmp_path: Path) -> None:
     folder, count = result.stdout.split()
     assert folder == str(site / "engine" / "packs")
     assert int(count) == len(__import__("engine.rules").rules.load_rules().rules)
+
+
+def test_the_pre_commit_example_in_the_docs_works_as_written(tmp_path: Path) -> None:
+    """docs/ci.md's configuration, with only the repository URL pointed at this clone: its
+    `rev` must be a tag that exists, and its hooks must run and gate."""
+    text = (ROOT / "docs" / "ci.md").read_text()
+    section = text[text.index("## pre-commit"):]
+    config = section[section.index("```yaml\n") + 8:section.index("```\n", 10)]
+    url = next(line.split("repo:", 1)[1].split()[0] for line in config.splitlines()
+               if "repo:" in line)
+    repo = tmp_path / "case-files"
+    (repo / "cases").mkdir(parents=True)
+    (repo / ".pre-commit-config.yaml").write_text(config.replace(url, str(ROOT)))
+    good = (ROOT / "cases" / "rule-tests" / "uk-nsi" / "s8-shares-25-exactly.yaml").read_text()
+    (repo / "cases" / "good.yaml").write_text(good)
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=300, check=False)
+
+    run("git", "init", "-q")
+    run("git", "add", "-A")
+    passed = run(str(Path(sys.executable).parent / "pre-commit"), "run", "--all-files")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "rex validate (case files)" in passed.stdout and "Passed" in passed.stdout
+    (repo / "cases" / "crossing.yaml").write_text(
+        (ROOT / "cases" / "rule-tests" / "uk-nsi" / "s8-shares-cross-25.yaml").read_text())
+    run("git", "add", "-A")
+    gated = run(str(Path(sys.executable).parent / "pre-commit"), "run", "--all-files")
+    assert gated.returncode == 1 and "findings at or above the gate" in gated.stdout
