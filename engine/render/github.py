@@ -1,12 +1,14 @@
-"""``rex check --format github``: GitHub Actions workflow commands that annotate lines."""
+"""``rex check --format github``: GitHub Actions workflow commands that annotate lines.
+
+Annotations follow the gate: a finding that trips a ``--fail-on`` gate is an error, another
+triggered or alleged finding a warning, and a file's possible findings one notice that counts
+them (a reviewer's pull request shows what fails it, not dozens of maybes)."""
 
 from __future__ import annotations
 
 from ..check import CheckResult
 from .safe import visible
 from .sarif import decisive
-
-COMMAND = {"triggered": "error", "alleged": "warning", "possible": "notice"}
 
 
 def _data(text: str) -> str:
@@ -42,10 +44,24 @@ def _render(result: CheckResult) -> str:
                                          drift.one_line()))
         if item.report is None:
             continue
+        gated = {id(finding) for finding in item.gated}
+        possible = []
         for finding in item.report.findings:
+            if id(finding) not in gated and finding.status == "possible":
+                possible.append(finding)
+                continue
+            level = "error" if id(finding) in gated else "warning"
             message = f"{finding.title} ({finding.status}). {finding.provision}: {finding.url}"
-            lines.append(_annotation(COMMAND[finding.status], decisive(finding, item.path),
+            lines.append(_annotation(level, decisive(finding, item.path),
                                      f"rex {finding.rule}", message))
+        if possible:
+            rules = ", ".join(f.rule for f in possible[:5])
+            more = f" and {len(possible) - 5} more" if len(possible) > 5 else ""
+            lines.append(_annotation(
+                "notice", f"{item.path}:1:1", "rex: possible findings",
+                f"{len(possible)} possible finding{'s' if len(possible) > 1 else ''} that "
+                f"facts not in the case would settle: {rules}{more} (rex report {item.path} "
+                "lists them with their questions)"))
         for mismatch in item.mismatches:
             at = str(mismatch.at) if mismatch.at else item.path
             lines.append(_annotation("error", at, "rex: unmet expectation", mismatch.message))
