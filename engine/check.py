@@ -246,6 +246,12 @@ def run_check(
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(list(rule_paths) if rule_paths else None, day,
                                            now)) as pool:
+            # Start every worker before the executor's manager thread: CPython 3.11+ spawns
+            # them one per submit, and a worker killed while the next one is being added to
+            # the executor's table crashed the manager thread ("dictionary changed size
+            # during iteration"). Before 3.11 the start was always eager, as it is here.
+            if hasattr(pool, "_safe_to_dynamically_spawn_children"):
+                pool._safe_to_dynamically_spawn_children = False
             waiting = files[0]
             try:
                 futures = [pool.submit(_work, str(f)) for f in files]
