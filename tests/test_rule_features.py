@@ -176,3 +176,45 @@ parties: [{id: gb, name: GB Ltd, country: GB, status: confirmed, source: s}]
         found = [[f.rule for f in e.report(case, today=TODAY).findings] for e in engines]
         expected = [["uk-test.gb"] if "finding:" in text else [] for text in (first, second)]
         assert found == expected
+
+
+NOT_TO_CHINA = """\
+rules:
+  - id: uk-test.not-to-cn
+    title: Not sent to China
+    regime: uk-test
+    provision: Test
+    url: https://www.legislation.gov.uk/test
+    severity: low
+    in_force: {from: "2021-01-01"}
+    match: {event: event}
+    when:
+      not: {event.to_country: CN}
+    finding:
+      title: "{event} was not sent to China"
+      who_acts: [{role: authority, name: A, may: act}]
+"""
+
+
+def test_a_negated_test_reads_a_country_given_as_a_class(tmp_path: Path) -> None:
+    # A test under `not` is compiled as its negation; a case that gives the country only as
+    # a class must be encoded for that negated test, or the engine silently finds nothing.
+    (tmp_path / "pack.yaml").write_text(NOT_TO_CHINA)
+    engine = Engine(load_rules([tmp_path]))
+    expected = {"CN": {}, "{one_of: [CN]}": {},
+                "{one_of: [CN, HK]}": {("uk-test.not-to-cn", ("e0",)): "possible"},
+                "{one_of: [HK, FR]}": {("uk-test.not-to-cn", ("e0",)): "triggered"},
+                "{not: [CN]}": {("uk-test.not-to-cn", ("e0",)): "triggered"},
+                "{not: [US]}": {("uk-test.not-to-cn", ("e0",)): "possible"}}
+    for country, statuses in expected.items():
+        case = case_from_document(load_bytes(f"""
+rex: 1
+id: c
+title: C
+sources: [{{id: s, title: S}}]
+parties: [{{id: p, name: P, status: confirmed, source: s}}]
+events: [{{id: e0, type: licence, to_country: {country}, dates: {{occurred: 2024-01-02}},
+          status: confirmed, source: s}}]
+""".encode(), "c.yaml"))
+        assert engine.oracle(case, None) == statuses, country
+        assert engine.statuses(case, None) == statuses, country

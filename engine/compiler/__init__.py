@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..inforce import Selection, select
+from ..logic import nnf
 from ..rulemodel import FactRef, Rule, RulePack, leaves
 from .encode import (
     EMPTY_LIST_MARK,
@@ -121,7 +122,9 @@ def encoding_for(rules: Sequence[Rule], as_of: dt.date | None) -> Encoding:
     class_tests: dict[str, dict[str, tuple[str, str, Any]]] = {}
     for rule in rules:
         kinds = {binding.name: binding for binding in rule.bindings}
-        tests = [*leaves(rule.condition(as_of))]
+        # The compiled tests are those of the condition in negation normal form: a test under
+        # a `not` is compiled as its negation, and a class value must carry that test's key.
+        tests = [*leaves(nnf(rule.condition(as_of)))]
         tests += [leaf for binding in rule.bindings for leaf in binding.tests]
         for leaf in tests:
             binding = kinds[leaf.binding]
