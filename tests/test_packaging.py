@@ -40,15 +40,28 @@ def test_a_built_wheel_finds_its_rules_and_schemas(tmp_path: Path) -> None:
 
 def test_the_pre_commit_example_in_the_docs_works_as_written(tmp_path: Path) -> None:
     """docs/ci.md's configuration, with only the repository URL pointed at this clone: its
-    `rev` must be a tag that exists, and its hooks must run and gate."""
+    `rev` must be the tag of this release, and its hooks must run and gate."""
     text = (ROOT / "docs" / "ci.md").read_text()
     section = text[text.index("## pre-commit"):]
     config = section[section.index("```yaml\n") + 8:section.index("```\n", 10)]
     url = next(line.split("repo:", 1)[1].split()[0] for line in config.splitlines()
                if "repo:" in line)
+    rev = next(line.split("rev:", 1)[1].split()[0] for line in config.splitlines()
+               if "rev:" in line)
+    assert rev == f"v{__import__('engine').__version__}", "the example names another release"
+    # The tag is made when a release is cut; a CI checkout may carry no tags, so a clone of
+    # this checkout stands in for the published repository, tagged where the tag is missing.
+    published = tmp_path / "rex"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(published)], check=True,
+                   capture_output=True, timeout=300)
+    tagged = subprocess.run(["git", "-C", str(published), "rev-parse", "-q", "--verify",
+                             f"refs/tags/{rev}"], capture_output=True, check=False)
+    if tagged.returncode != 0:
+        subprocess.run(["git", "-C", str(published), "tag", rev], check=True,
+                       capture_output=True)
     repo = tmp_path / "case-files"
     (repo / "cases").mkdir(parents=True)
-    (repo / ".pre-commit-config.yaml").write_text(config.replace(url, str(ROOT)))
+    (repo / ".pre-commit-config.yaml").write_text(config.replace(url, str(published)))
     good = (ROOT / "cases" / "rule-tests" / "uk-nsi" / "s8-shares-25-exactly.yaml").read_text()
     (repo / "cases" / "good.yaml").write_text(good)
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
