@@ -59,8 +59,10 @@ def case_from_document(doc: Document) -> Case:
     # The file breaks the schema: still look for reference and value errors, so that one run
     # lists every problem, in file order. The builder may meet a shape the schema refused;
     # what it found until then is listed, and a problem under a field the schema already
-    # reported is not repeated.
-    with contextlib.suppress(AttributeError, IndexError, KeyError, TypeError, ValueError):
+    # reported is not repeated. Any exception the builder meets is suppressed: the schema has
+    # refused the file already, and a shape the builder was never meant to read (a number
+    # too large for a float, a nesting too deep) must not hide those errors.
+    with contextlib.suppress(Exception):
         builder.build()
     reported = [e.field or "" for e in problems]
     more = [e for e in builder.errors if not any(_within(e.field or "", f) for f in reported)]
@@ -315,6 +317,20 @@ class _Builder:
             return bool(node)
         return str(node)
 
+    def day(self, node: Any, path: PathT) -> dt.date | None:
+        """A day the schema has let through by its form (YYYY-MM-DD, or with a time), which
+        must also exist: 2024-02-30 is reported, not evaluated."""
+        if isinstance(node, dt.datetime):
+            return node.date()
+        if isinstance(node, dt.date):
+            return node
+        try:
+            value = forms.read_date(str(node))
+        except forms.FormError as exc:
+            self.error(exc.message, path, "write a day as YYYY-MM-DD")
+            return None
+        return value if isinstance(value, dt.date) else None
+
     def form_error(self, exc: forms.FormError, path: PathT) -> None:
         here = (*path, exc.step) if exc.step else path
         self.error(exc.message, here, exc.hint)
@@ -448,7 +464,13 @@ class _Builder:
             return None
         findings = []
         for index, item in enumerate(raw.get("findings", [])):
-            deadlines = {key: _iso(value) for key, value in item.get("deadlines", {}).items()}
+            deadlines = {}
+            for key, value in item.get("deadlines", {}).items():
+                where = ("expect", "findings", index, "deadlines", key)
+                for end in _iso(value).split(".."):
+                    if end not in ("", "unknown"):
+                        self.day(end, where)
+                deadlines[key] = _iso(value)
             findings.append(
                 ExpectedFinding(
                     rule=item["rule"],
@@ -467,7 +489,7 @@ class _Builder:
             not_assessed=tuple(raw.get("not_assessed", [])),
             exhaustive=bool(raw.get("exhaustive", False)),
             regimes=tuple(raw.get("regimes", [])),
-            as_of=_to_date(as_of) if as_of is not None else None,
+            as_of=self.day(as_of, ("expect", "as_of")) if as_of is not None else None,
             at=self.doc.where(("expect",)),
         )
 
@@ -504,17 +526,6 @@ def _dates_as_text(node: Any) -> Any:
     if isinstance(node, dt.date) and not isinstance(node, dt.datetime):
         return node.isoformat()
     return node
-
-
-def _to_date(node: Any) -> dt.date:
-    if isinstance(node, dt.datetime):
-        return node.date()
-    if isinstance(node, dt.date):
-        return node
-    text = str(node)
-    if len(text) > 10:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    return dt.date.fromisoformat(text)
 
 
 _META_KEYS = {"status", "source", "note", "currency", "year"}

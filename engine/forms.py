@@ -204,6 +204,9 @@ def _number(node: Any, step: str | None) -> int | float:
         raise FormError(f"{node!r} is not a number", f"write {NUMBER_FORMS}", step)
     if isinstance(node, float) and not math.isfinite(node):
         raise FormError(f"{node!r} is not a finite number", f"write {NUMBER_FORMS}", step)
+    if isinstance(node, int) and abs(node) > 2**1023:
+        raise FormError("the number is too large to be a fact",
+                        f"write a number below 10**300, or {NUMBER_FORMS}", step)
     return _whole(node)
 
 
