@@ -4,9 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SEED := cases/anthropic-alibaba-2026.yaml
-# durable_rules 2.0.28 does not import on CPython 3.13: pick the newest supported Python.
-PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] < (3,13))' 2>/dev/null && echo $$p && break; done)
+WHEELHOUSE := wheelhouse
+PYENV_ROOT ?= $(HOME)/.pyenv
+# The newest CPython that rex supports (3.10 to 3.13), a pyenv install included.
+PYTHON ?= $(shell for p in python3.13 $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3) \
+	python3.12 $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3) python3.11 python3.10 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] <= (3,13))' 2>/dev/null && echo $$p && break; done)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint rules unit soak bench clean
@@ -15,11 +18,11 @@ help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
 
 $(STAMP): setup.cfg pyproject.toml $(wildcard third_party/durable-rules/*)
-	@test -n "$(PYTHON)" || { echo "rex needs CPython 3.10, 3.11 or 3.12 (durable_rules does not import on 3.13)"; exit 2; }
+	@test -n "$(PYTHON)" || { echo "rex needs CPython 3.10 to 3.13; none was found (set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python third_party/durable-rules/build.py
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python third_party/durable-rules/build.py $(WHEELHOUSE)
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[test,dev]'
 	@touch $(STAMP)
 
 run: $(STAMP)  ## print the report for the seed case

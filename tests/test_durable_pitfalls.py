@@ -861,7 +861,7 @@ def test_28_the_installed_durable_rules_is_rex_s_fixed_build() -> None:
 
     import durable_rules_engine
 
-    assert importlib.metadata.version("durable-rules") == "2.0.28+rex.2"
+    assert importlib.metadata.version("durable-rules") == "2.0.28+rex.3"
     assert durable_rules_engine.REX_FIXES >= session.REQUIRED_FIXES
 
 

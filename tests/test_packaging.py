@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import configparser
+import importlib.metadata
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 from .conftest import ROOT
 
@@ -81,3 +85,16 @@ def test_the_pre_commit_example_in_the_docs_works_as_written(tmp_path: Path) -> 
     run("git", "add", "-A")
     gated = run(str(Path(sys.executable).parent / "pre-commit"), "run", "--all-files")
     assert gated.returncode == 1 and "findings at or above the gate" in gated.stdout
+
+
+def test_no_resolver_can_satisfy_the_engine_requirement_with_the_stock_build() -> None:
+    """setup.cfg pins the patched durable-rules by a local version that no index serves."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    requires = [Requirement(line) for line in config["options"]["install_requires"].splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    (durable,) = [r for r in requires if r.name == "durable-rules"]
+    assert not durable.specifier.contains("2.0.28")
+    assert durable.specifier.contains(importlib.metadata.version("durable-rules"))
+    assert "durable_rules-2.0.28.tar.gz" in (ROOT / "third_party" / "durable-rules" /
+                                             "build.py").read_text()

@@ -1,14 +1,21 @@
-"""Build durable-rules 2.0.28 with rex's fixes and install it into the running interpreter.
+"""Build durable-rules 2.0.28 with rex's fixes into a wheelhouse, and install it.
 
 durable-rules 2.0.28 is the last release and is built from its source distribution anyway
 (PyPI has no wheel for current Pythons). This script fetches that sdist from the package
-index, checks its SHA-256, applies ``rex.2.patch`` (docs/durable-rules.md, pitfalls 28 and
-29) and installs the result as version ``2.0.28+rex.2``, which satisfies rex's
-``durable-rules==2.0.28``.
-It needs the package index, gcc, the Python headers and git. Each failure ends in one line
-saying what to fix, and exit status 2; pip leaves the previous installation in place.
+index, checks its SHA-256, applies ``rex.3.patch`` (docs/durable-rules.md, pitfalls 28 and
+29, and the port to CPython 3.13, which removed ``PyEval_CallObject``), builds a wheel of
+version ``2.0.28+rex.3`` into the wheelhouse and installs it from there.
 
-Usage: python third_party/durable-rules/build.py   (the Makefile runs it when it builds .venv)
+rex requires ``durable-rules==2.0.28+rex.3``: a local version that no package index can
+serve, so neither pip nor another resolver can satisfy it with the stock build. A wheel
+already in the wheelhouse for this interpreter is installed without building, which is how
+a team installs rex on machines without a compiler: build the wheelhouse once per platform
+and Python version, copy it, and install with ``pip install --find-links WHEELHOUSE``.
+Building needs the package index, gcc, the Python headers and git. Each failure ends in one
+line saying what to fix, and exit status 2; pip leaves the previous installation in place.
+
+Usage: python third_party/durable-rules/build.py [WHEELHOUSE]   (default: ./wheelhouse; the
+Makefile runs it when it builds .venv)
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SDIST = "durable_rules-2.0.28.tar.gz"
 SHA256 = "053b26f5e48d312d4fa27995243f954671be6eece477f150c059c364eb4d7d61"
-PATCH = HERE / "rex.2.patch"
+PATCH = HERE / "rex.3.patch"
+VERSION = "2.0.28+rex.3"
+SUPPORTED = ((3, 10), (3, 13))
+"""The oldest and the newest CPython the patched build is built and tested on."""
 
 
 class BuildError(Exception):
@@ -40,10 +50,17 @@ def _run(step: str, args: list[str], cwd: Path | None = None,
         raise BuildError(f"{step} failed: {detail[-1] if detail else 'no output'}")
 
 
-def build(work: Path) -> None:
-    if not (3, 10) <= sys.version_info[:2] < (3, 13):
-        raise BuildError("durable-rules 2.0.28 imports on CPython 3.10 to 3.12 only; run this "
-                         f"with one of those, not {sys.version.split()[0]}")
+def built_wheel(wheelhouse: Path) -> Path | None:
+    """The wheel in the wheelhouse that this interpreter can install, if any."""
+    tag = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    found = sorted(wheelhouse.glob(f"durable_rules-{VERSION}-{tag}-{tag}-*.whl"))
+    return found[-1] if found else None
+
+
+def build(work: Path, wheelhouse: Path) -> None:
+    if not SUPPORTED[0] <= sys.version_info[:2] <= SUPPORTED[1]:
+        raise BuildError("rex's build of durable-rules 2.0.28 supports CPython 3.10 to 3.13; "
+                         f"run this with one of those, not {sys.version.split()[0]}")
     if shutil.which("git") is None:
         raise BuildError("git is needed to apply the patch; install git")
     _run("downloading durable-rules 2.0.28 from the package index (check the network or "
@@ -68,22 +85,38 @@ def build(work: Path) -> None:
     _run("git init", ["git", "init", "--quiet"], cwd=source, env=env)
     _run(f"applying {PATCH.name}", ["git", "apply", "--whitespace=nowarn", str(PATCH)],
          cwd=source, env=env)
+    wheelhouse.mkdir(parents=True, exist_ok=True)
     _run("building durable-rules (gcc and the Python headers are needed)",
-         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", str(source)])
+         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
+          str(wheelhouse), str(source)])
+
+
+def install(wheel: Path) -> None:
+    _run(f"installing {wheel.name}",
+         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
+          str(wheel)])
     _run("importing the fixed build",
          [sys.executable, "-c", "import durable_rules_engine as d; assert d.REX_FIXES >= 2"])
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    wheelhouse = Path(argv[0] if argv else "wheelhouse").resolve()
     try:
-        with tempfile.TemporaryDirectory(prefix="rex-durable-") as tmp:
-            build(Path(tmp))
+        wheel = built_wheel(wheelhouse)
+        if wheel is None:
+            with tempfile.TemporaryDirectory(prefix="rex-durable-") as tmp:
+                build(Path(tmp), wheelhouse)
+            wheel = built_wheel(wheelhouse)
+            if wheel is None:
+                raise BuildError(f"pip built no wheel of durable-rules {VERSION} for this "
+                                 f"interpreter in {wheelhouse}")
+        install(wheel)
     except BuildError as exc:
         print(f"third_party/durable-rules/build.py: {exc}", file=sys.stderr)
         return 2
-    print("durable-rules 2.0.28+rex.2 installed")
+    print(f"durable-rules {VERSION} installed from {wheel}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
