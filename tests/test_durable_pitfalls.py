@@ -131,6 +131,9 @@ def test_1_rex_asserts_one_fact_at_a_time_so_unobserved_facts_cost_nothing(engin
 # 2 and 3 -------------------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason=(
+    "a use of freed memory that crashes on CPython 3.10 to 3.12; 3.13 leaves the freed block "
+    "intact, so the crash does not show (rex never calls delete_state: the next test)"))
 def test_2_learning_delete_state_with_joins_kills_the_process() -> None:
     result = run_isolated("""
         from durable.engine import Host, MessageNotHandledException
@@ -581,11 +584,17 @@ def test_18_rex_registers_copies(pack: RulePack) -> None:
 # 19 ------------------------------------------------------------------------------------------
 
 
-def test_19_the_package_refuses_python_3_13() -> None:
+def test_19_the_fixed_build_is_ported_to_python_3_13_and_the_package_says_so() -> None:
     from .conftest import ROOT
 
     text = (ROOT / "setup.cfg").read_text()
-    assert "python_requires = >=3.10,<3.13" in text
+    assert "python_requires = >=3.10,<3.14" in text
+    patch = (ROOT / "third_party" / "durable-rules" / "rex.3.patch").read_text()
+    added = [line for line in patch.splitlines() if line.startswith("+")]
+    removed = [line for line in patch.splitlines() if line.startswith("-")]
+    assert sum("PyObject_CallObject(" in line for line in added) == 5
+    assert sum("PyEval_CallObject(" in line for line in removed) == 5
+    assert any("epoch = datetime.datetime(1970, 1, 1)" in line for line in added)
 
 
 # 20: joins after nested tests -----------------------------------------------------------------
