@@ -57,3 +57,37 @@ def bounded_cost(seed: Path, chain_length: int = 1000) -> list[str]:
                 raise SystemExit(f"{label}: exit status {code}, expected {expected}")
             rows.append(f"| {label} | {code} | {cpu:.1f} | {peak:.0f} | {peak / baseline:.2f} |")
     return rows
+
+
+def streaming_cost(seed: Path, few: int = 300, many: int = 3000) -> list[str]:
+    """Markdown rows: peak memory of ``rex check`` and ``rex report`` over ``few`` and ``many``
+    copies of the seed case. Both stream (one report at a time), so the peak must not grow
+    with the number of files. ``rex report`` ranks every case's questions (about a second
+    of CPU for the seed case), so it runs over a tenth as many files."""
+    rex = str(Path(sys.executable).parent / "rex")
+    rows = ["| command | files | exit | CPU s | peak RSS MiB | growth MiB |",
+            "|---|---:|---:|---:|---:|---:|"]
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "out"
+        runs = [("`rex check --format json`", "check", few, many),
+                ("`rex report --format jsonl`", "report", few // 10, many // 10)]
+        for label, verb, small, large in runs:
+            first = None
+            for count in (small, large):
+                cases = Path(folder) / f"{verb}-{count}"
+                cases.mkdir()
+                text = seed.read_bytes()
+                for index in range(count):
+                    (cases / f"case-{index:05}.yaml").write_bytes(text)
+                if verb == "check":
+                    command = [rex, "check", str(cases), "--format", "json", "-o", str(out)]
+                else:
+                    command = [rex, "report", *sorted(map(str, cases.glob("*.yaml"))),
+                               "--format", "jsonl", "-o", str(out)]
+                code, cpu, peak = measure(command)
+                if code not in (0, 1):
+                    raise SystemExit(f"{label} over {count} files: exit status {code}")
+                first = peak if first is None else first
+                rows.append(f"| {label} | {count:,} | {code} | {cpu:.1f} | {peak:.0f} | "
+                            f"{peak - first:+.0f} |")
+    return rows

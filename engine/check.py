@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -117,17 +117,58 @@ class CaseResult:
 
 
 @dataclass
+class Totals:
+    """The counts a check's summary gives, kept as results stream past."""
+
+    files: int = 0
+    invalid: int = 0
+    unmet_expectations: int = 0
+    gated_findings: int = 0
+    drift: int = 0
+    removed_cases: int = 0
+    findings: int = 0
+    failed: int = 0
+    baseline_updated: str | None = None
+
+    def add(self, item: CaseResult) -> None:
+        self.files += 1
+        self.invalid += item.invalid
+        self.unmet_expectations += len(item.mismatches)
+        self.gated_findings += len(item.gated)
+        self.drift += len(item.drift)
+        self.removed_cases += item.gone
+        self.findings += len(item.report.findings) if item.report else 0
+        self.failed += item.failed
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.invalid else 1 if self.failed else 0
+
+    def summary(self) -> dict[str, int]:
+        return {"files": self.files, "invalid": self.invalid,
+                "unmet_expectations": self.unmet_expectations,
+                "gated_findings": self.gated_findings, "drift": self.drift,
+                "removed_cases": self.removed_cases, "findings": self.findings}
+
+
+@dataclass
 class CheckResult:
+    """Every result of a check, held together (for the library and the tests; ``rex check``
+    streams them instead, see ``iter_check``)."""
+
     results: list[CaseResult] = field(default_factory=list)
     baseline_updated: str | None = None
 
     @property
+    def totals(self) -> Totals:
+        totals = Totals(baseline_updated=self.baseline_updated)
+        for item in self.results:
+            totals.add(item)
+        return totals
+
+    @property
     def exit_code(self) -> int:
-        if any(r.invalid for r in self.results):
-            return 2
-        if any(r.failed for r in self.results):
-            return 1
-        return 0
+        return self.totals.exit_code
 
 
 def case_files(paths: Iterable[str | Path], follow_symlinks: bool = False,
@@ -220,7 +261,12 @@ def _work(path: str) -> CaseResult:
     return evaluate_file(_WORKER["engine"], Path(path), _WORKER["today"], _WORKER["now"])
 
 
-def run_check(
+def run_check(paths: Sequence[str | Path], **options: Any) -> CheckResult:
+    """Check every case file under ``paths``; results come back in path order, all at once."""
+    return CheckResult(list(iter_check(paths, **options)))
+
+
+def iter_check(
     paths: Sequence[str | Path],
     *,
     pack: RulePack,
@@ -232,13 +278,31 @@ def run_check(
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
     follow_symlinks: bool = False,
-) -> CheckResult:
-    """Check every case file under ``paths``; results come back in path order."""
+) -> Iterator[CaseResult]:
+    """Check every case file under ``paths``, yielding each result, in path order, as soon as
+    it and those before it are done (with gates and drift applied), then the cases the
+    baseline records whose files are gone. Nothing is kept once yielded, so a caller that
+    writes each result out holds one report at a time however many files it checks."""
     check_engine_build()  # here too: a worker whose initializer fails is started again forever
     day = today or dt.date.today()
     now = dt.datetime.now(dt.timezone.utc) if today is None else None  # one moment per run
     files = case_files(paths, follow_symlinks)
-    results: list[CaseResult] = []
+    for result in _evaluated(files, pack, rule_paths, jobs, day, now, progress):
+        if result.report is None:
+            yield result
+            continue
+        gated = tuple(f for f in result.report.findings if tripped(f, gates))
+        drift = (tuple(compare_baseline(result, baseline, baseline_root))
+                 if baseline is not None else ())
+        yield CaseResult(result.path, result.problems, result.report, result.mismatches,
+                         gated, drift, result.expect)
+    if baseline is not None:
+        yield from removed_cases(baseline, baseline_root, paths, files)
+
+
+def _evaluated(files: Sequence[Path], pack: RulePack, rule_paths: Sequence[str] | None,
+               jobs: int, day: dt.date, now: dt.datetime | None,
+               progress: Callable[[int, int], None] | None) -> Iterator[CaseResult]:
     if jobs > 1 and len(files) > 1:
         # A fresh process per worker (its own engine). An executor, not a Pool: when a worker
         # dies, the pending results fail at once instead of waiting for ever.
@@ -254,12 +318,18 @@ def run_check(
                 pool._safe_to_dynamically_spawn_children = False
             waiting = files[0]
             try:
-                futures = [pool.submit(_work, str(f)) for f in files]
-                for index, (path, future) in enumerate(zip(files, futures, strict=True), 1):
+                # At most a few files ahead of the one being yielded: a worker's finished
+                # report waits in this process only until its turn comes.
+                ahead = jobs * 2
+                futures = {i: pool.submit(_work, str(f)) for i, f in enumerate(files[:ahead])}
+                for index, path in enumerate(files):
                     waiting = path
-                    results.append(future.result())
+                    result = futures.pop(index).result()
+                    if index + ahead < len(files):
+                        futures[index + ahead] = pool.submit(_work, str(files[index + ahead]))
                     if progress:
-                        progress(index, len(files))
+                        progress(index + 1, len(files))
+                    yield result
             except BrokenProcessPool:
                 _stop(pool)
                 raise EngineError(
@@ -273,22 +343,10 @@ def run_check(
     else:
         engine = Engine(pack)
         for index, path in enumerate(files, 1):
-            results.append(evaluate_file(engine, path, day, now))
+            result = evaluate_file(engine, path, day, now)
             if progress:
                 progress(index, len(files))
-    finished = []
-    for result in results:
-        if result.report is None:
-            finished.append(result)
-            continue
-        gated = tuple(f for f in result.report.findings if tripped(f, gates))
-        drift = (tuple(compare_baseline(result, baseline, baseline_root))
-                 if baseline is not None else ())
-        finished.append(CaseResult(result.path, result.problems, result.report,
-                                   result.mismatches, gated, drift, result.expect))
-    if baseline is not None:
-        finished.extend(removed_cases(baseline, baseline_root, paths, files))
-    return CheckResult(finished)
+            yield result
 
 
 # -- baselines -------------------------------------------------------------------------------
@@ -311,14 +369,27 @@ def finding_record(finding: Finding) -> dict[str, Any]:
 
 
 def baseline_of(result: CheckResult, root: Path | None = None) -> dict[str, Any]:
-    cases: dict[str, Any] = {}
+    recorder = BaselineRecorder(root)
     for item in result.results:
-        if item.report is None:
-            continue
-        cases[_case_name(item.path, root)] = {
-            finding_key(f): finding_record(f) for f in item.report.findings
-        }
-    return {"baseline_schema": BASELINE_SCHEMA, "cases": dict(sorted(cases.items()))}
+        recorder.add(item)
+    return recorder.baseline()
+
+
+class BaselineRecorder:
+    """The baseline of a check, recorded as its results stream past (the baseline file holds
+    every finding's key and record; nothing else of a report is kept)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root
+        self.cases: dict[str, Any] = {}
+
+    def add(self, item: CaseResult) -> None:
+        if item.report is not None:
+            self.cases[_case_name(item.path, self.root)] = {
+                finding_key(f): finding_record(f) for f in item.report.findings}
+
+    def baseline(self) -> dict[str, Any]:
+        return {"baseline_schema": BASELINE_SCHEMA, "cases": dict(sorted(self.cases.items()))}
 
 
 def _case_name(path: str, root: Path | None) -> str:

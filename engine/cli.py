@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,19 +26,19 @@ import click
 
 from . import __version__
 from .cases import load_case
-from .check import Gate, baseline_of, case_files, run_check
+from .check import BaselineRecorder, Gate, Totals, case_files, iter_check, run_check
 from .coverage import coverage, percent
 from .coverage import render as render_coverage
 from .diff import diff as compute_diff
-from .errors import ErrorList, Location, RexError, flatten
+from .errors import ErrorList, InputError, Location, RexError, flatten
 from .evaluate import Engine
 from .explain import explain as explain_rule
 from .jsonfiles import read_json
 from .lint import lint
 from .model import STATUS_RANK, Case
-from .output import refuse_inputs, write_atomic
+from .output import refuse_inputs, write_atomic, write_pieces
 from .readers import event_readers, unread_facts
-from .render import RENDERERS, render
+from .render import RENDERERS, stream
 from .render import checks as render_checks
 from .render import explain as explain_text
 from .render import fields as render_fields
@@ -169,32 +169,49 @@ def report(cases: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date 
     The text and Markdown reports open with a summary: what is urgent, the findings one line
     each, and the questions whose answers would change them, each asked once."""
     engine = Engine(_pack(rule_paths))
-    loaded = _load_cases(cases)
+    _load_cases(cases, keep=False, party=audience)  # all valid before anything is written
     if output:
         refuse_inputs(output, [*cases, *rule_paths], "--output")
-    reports = [replace(engine.report(case, as_of=as_of, show_all=show_all, questions=True,
-                                     audience=audience), detail=detail or show_all)
-               for case in loaded]
-    text = render(fmt, reports)
+    bar = STATUS_RANK[fail_on] if fail_on is not None else None
+    gate = {"tripped": False}
+
+    def reports() -> Iterator[Any]:
+        # One case at a time, loaded again and let go once rendered: memory stays flat in
+        # the number of files (docs/performance.md).
+        for path in cases:
+            found = engine.report(load_case(path), as_of=as_of, show_all=show_all,
+                                  questions=True, audience=audience)
+            if bar is not None and any(STATUS_RANK[f.status] >= bar for f in found.findings):
+                gate["tripped"] = True
+            yield replace(found, detail=detail or show_all)
+
+    pieces = stream(fmt, reports(), len(cases))
     if output:
-        write_atomic(output, text)
+        write_pieces(output, pieces)
     else:
-        click.echo(text, nl=False)
-    if fail_on is not None:
-        bar = STATUS_RANK[fail_on]
-        if any(STATUS_RANK[f.status] >= bar for r in reports for f in r.findings):
-            return EXIT_GATE
-    return EXIT_OK
+        for piece in pieces:
+            click.echo(piece, nl=False)
+    return EXIT_GATE if gate["tripped"] else EXIT_OK
 
 
-def _load_cases(paths: Sequence[str]) -> list[Any]:
+def _load_cases(paths: Sequence[str], keep: bool = True,
+                party: str | None = None) -> list[Any]:
+    """Every case file loaded (``keep``) or only validated, each naming ``party`` when one is
+    given; every problem in every file is raised together."""
     loaded = []
     errors: list[RexError] = []
     for path in paths:
         try:
-            loaded.append(load_case(path))
+            case = load_case(path)
         except RexError as exc:
             errors.extend(flatten(exc))
+            continue
+        if party is not None and party not in {p.id for p in case.of_kind("party")}:
+            errors.append(InputError(
+                f"--for: no party {party!r} in {case.file}",
+                hint="parties: " + ", ".join(o.id for o in case.of_kind("party"))))
+        if keep:
+            loaded.append(case)
     if errors:
         raise ErrorList(errors)
     return loaded
@@ -413,31 +430,39 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
     root = Path(baseline).resolve().parent if baseline else None  # keys relative to it
     if baseline and not update_baseline:
         recorded = _read_baseline(baseline)
-    result = run_check(paths, pack=pack, rule_paths=list(rule_paths) or None, gates=gates,
-                       baseline=recorded, baseline_root=root, jobs=jobs,
-                       progress=_progress(), follow_symlinks=follow_symlinks)
-    if update_baseline and baseline:
-        write_atomic(baseline, json.dumps(baseline_of(result, root), indent=2, sort_keys=True)
-                     + "\n")
-        result.baseline_updated = baseline
-    renderers: dict[str, Callable[[], str]] = {
-        "text": lambda: render_checks.text(result),
-        "md": lambda: render_checks.markdown(result),
-        "json": lambda: render_checks.as_json(result),
-        "sarif": lambda: render_sarif.render(result, pack),
-        "junit": lambda: render_junit.render(result),
-        "github": lambda: render_github.render(result),
+    writers: dict[str, Callable[[], Any]] = {
+        "text": render_checks.TextWriter, "md": render_checks.MarkdownWriter,
+        "json": render_checks.JsonWriter, "sarif": lambda: render_sarif.SarifWriter(pack),
+        "junit": render_junit.JunitWriter, "github": render_github.GithubWriter,
     }
-    text = renderers[fmt]()
+    # Each file's result is written to the format's spool and let go: memory stays flat in
+    # the number of files; the baseline keeps only finding keys and records.
+    writer = writers[fmt]()
+    totals = Totals()
+    recorder = BaselineRecorder(root) if update_baseline else None
+    problems: list[str] = []
+    for item in iter_check(paths, pack=pack, rule_paths=list(rule_paths) or None, gates=gates,
+                           baseline=recorded, baseline_root=root, jobs=jobs,
+                           progress=_progress(), follow_symlinks=follow_symlinks):
+        writer.add(item)
+        totals.add(item)
+        problems += [p.one_line() for p in item.problems]
+        if recorder is not None:
+            recorder.add(item)
+    if recorder is not None and baseline:
+        write_atomic(baseline, json.dumps(recorder.baseline(), indent=2, sort_keys=True)
+                     + "\n")
+        totals.baseline_updated = baseline
+    pieces = writer.finish(totals)
     if output:
-        write_atomic(output, text)
+        write_pieces(output, pieces)
     else:
-        click.echo(text, nl=False)
-    if fmt != "text" and result.exit_code == 2:
-        for item in result.results:
-            for problem in item.problems:
-                click.echo(f"rex: error: {problem.one_line()}", err=True)
-    return result.exit_code
+        for piece in pieces:
+            click.echo(piece, nl=False)
+    if fmt != "text" and totals.exit_code == 2:
+        for line in problems:
+            click.echo(f"rex: error: {line}", err=True)
+    return totals.exit_code
 
 
 def _read_baseline(path: str) -> dict[str, Any]:

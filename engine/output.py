@@ -28,6 +28,13 @@ def write_atomic(path: str | Path, text: str) -> None:
     same folder, keeping the mode of the file it replaces (or, for a new file, the mode the
     umask gives); a symlink is followed and its target replaced; a device or a pipe is
     written in place."""
+    write_pieces(path, [text])
+
+
+def write_pieces(path: str | Path, pieces: Iterable[str]) -> None:
+    """``write_atomic`` for output produced piece by piece: each piece is written as it comes,
+    so the output is never held whole in memory. If producing a piece fails, a regular file
+    is left as it was (the temporary file is removed)."""
     target = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
     try:
         info = target.stat()
@@ -37,7 +44,7 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise InputError(f"cannot write the output file: {exc.strerror or exc}",
                          Location(str(path))) from None
     if info is not None and not stat.S_ISREG(info.st_mode):
-        _write_in_place(target, text, str(path))
+        _write_in_place(target, pieces, str(path))
         return
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
@@ -51,7 +58,8 @@ def write_atomic(path: str | Path, text: str) -> None:
                          Location(str(path))) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+            for piece in pieces:
+                stream.write(piece)
             stream.flush()
             os.fsync(stream.fileno())
         Path(temporary).chmod(mode)
@@ -65,10 +73,11 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
-def _write_in_place(target: Path, text: str, shown: str) -> None:
+def _write_in_place(target: Path, pieces: Iterable[str], shown: str) -> None:
     try:
         with target.open("w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+            for piece in pieces:
+                stream.write(piece)
             stream.flush()
     except OSError as exc:
         raise InputError(f"cannot write the output file: {exc.strerror or exc}",

@@ -2,88 +2,110 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
-from ..check import CheckResult
+from ..check import CaseResult, CheckResult, Totals
 from .json_report import to_dict
 from .safe import visible
+from .spool import Spool, json_array, json_element
 
 
 def summary(result: CheckResult) -> dict[str, int]:
-    items = result.results
-    return {
-        "files": len(items),
-        "invalid": sum(1 for r in items if r.invalid),
-        "unmet_expectations": sum(len(r.mismatches) for r in items),
-        "gated_findings": sum(len(r.gated) for r in items),
-        "drift": sum(len(r.drift) for r in items),
-        "removed_cases": sum(1 for r in items if r.gone),
-        "findings": sum(len(r.report.findings) for r in items if r.report),
-    }
+    return result.totals.summary()
 
 
 def text(result: CheckResult) -> str:
-    return visible(_text(result))
-
-
-def _text(result: CheckResult) -> str:
-    lines: list[str] = []
-    for item in result.results:
-        if item.invalid:
-            lines.append(f"INVALID {item.path}")
-            lines.extend(f"  {p.one_line()}" for p in item.problems)
-            continue
-        if item.gone:
-            lines.append(f"FAIL    {item.path}: removed since the baseline was recorded")
-            lines.extend(f"  drift: {d.change} {d.finding}: {d.detail}" for d in item.drift)
-            continue
-        assert item.report is not None
-        state = "FAIL" if item.failed else "ok"
-        counts = item.report.summary().by_status
-        lines.append(f"{state:7} {item.path}: {counts['triggered']} triggered, "
-                     f"{counts['alleged']} alleged, {counts['possible']} possible")
-        lines.extend(f"  expectation: {m.message}" for m in item.mismatches)
-        lines.extend(f"  gate: {f.rule} {f.status} on "
-                     f"{', '.join(f'{k}={v}' for k, v in sorted(f.on.items()))}"
-                     for f in item.gated)
-        lines.extend(f"  drift: {d.change} {d.finding}" + (f": {d.detail}" if d.detail else "")
-                     for d in item.drift)
-    totals = summary(result)
-    lines.append("")
-    lines.append(f"{totals['files']} case files: {totals['invalid']} invalid, "
-                 f"{totals['unmet_expectations']} unmet expectations, {totals['gated_findings']} "
-                 f"findings at or above the gate, {totals['drift']} changes from the baseline")
-    if result.baseline_updated:
-        lines.append(f"baseline written to {result.baseline_updated}")
-    return "\n".join(lines) + "\n"
+    return _whole(TextWriter(), result)
 
 
 def markdown(result: CheckResult) -> str:
-    return visible(_markdown(result))
+    return _whole(MarkdownWriter(), result)
 
 
-def _markdown(result: CheckResult) -> str:
-    totals = summary(result)
-    lines = ["# rex check", "",
-             f"{totals['files']} case files: {totals['invalid']} invalid, "
-             f"{totals['unmet_expectations']} unmet expectations, {totals['gated_findings']} "
-             f"findings at or above the gate, {totals['drift']} changes from the baseline.", "",
-             "| case file | result | triggered | alleged | possible |", "|---|---|---:|---:|---:|"]
+def as_json(result: CheckResult) -> str:
+    return _whole(JsonWriter(), result)
+
+
+def _whole(writer: Any, result: CheckResult) -> str:
     for item in result.results:
+        writer.add(item)
+    return "".join(writer.finish(result.totals))
+
+
+class TextWriter:
+    """The terminal summary: a line per file, what failed under it, then the totals."""
+
+    def __init__(self) -> None:
+        self.body = Spool("\n")
+
+    def add(self, item: CaseResult) -> None:
+        self.body.add(visible("\n".join(_text_lines(item))))
+
+    def finish(self, totals: Totals) -> Iterator[str]:
+        had = self.body.count
+        yield from self.body.pieces()
+        tail = ["", f"{totals.files} case files: {totals.invalid} invalid, "
+                    f"{totals.unmet_expectations} unmet expectations, {totals.gated_findings} "
+                    f"findings at or above the gate, {totals.drift} changes from the baseline"]
+        if totals.baseline_updated:
+            tail.append(f"baseline written to {totals.baseline_updated}")
+        yield visible(("\n" if had else "") + "\n".join(tail) + "\n")
+
+
+def _text_lines(item: CaseResult) -> list[str]:
+    if item.invalid:
+        return [f"INVALID {item.path}", *(f"  {p.one_line()}" for p in item.problems)]
+    if item.gone:
+        return [f"FAIL    {item.path}: removed since the baseline was recorded",
+                *(f"  drift: {d.change} {d.finding}: {d.detail}" for d in item.drift)]
+    assert item.report is not None
+    state = "FAIL" if item.failed else "ok"
+    counts = item.report.summary().by_status
+    lines = [f"{state:7} {item.path}: {counts['triggered']} triggered, "
+             f"{counts['alleged']} alleged, {counts['possible']} possible"]
+    lines.extend(f"  expectation: {m.message}" for m in item.mismatches)
+    lines.extend(f"  gate: {f.rule} {f.status} on "
+                 f"{', '.join(f'{k}={v}' for k, v in sorted(f.on.items()))}"
+                 for f in item.gated)
+    lines.extend(f"  drift: {d.change} {d.finding}" + (f": {d.detail}" if d.detail else "")
+                 for d in item.drift)
+    return lines
+
+
+class MarkdownWriter:
+    """A table of the files, then the problems, for a merge-request comment."""
+
+    def __init__(self) -> None:
+        self.rows = Spool("\n")
+        self.problems = Spool("\n")
+
+    def add(self, item: CaseResult) -> None:
         if item.report is None:
             state = "removed since the baseline" if item.gone else "invalid"
-            lines.append(f"| `{item.path}` | {state} | | | |")
-            continue
-        counts = item.report.summary().by_status
-        state = "fail" if item.failed else "ok"
-        lines.append(f"| `{item.path}` | {state} | {counts['triggered']} | {counts['alleged']} "
-                     f"| {counts['possible']} |")
-    problems = [(item.path, line) for item in result.results for line in _lines(item)]
-    if problems:
-        lines += ["", "## Problems", ""]
-        lines += [f"- `{path}`: {line}" for path, line in problems]
-    return "\n".join(lines) + "\n"
+            self.rows.add(visible(f"| `{item.path}` | {state} | | | |"))
+        else:
+            counts = item.report.summary().by_status
+            state = "fail" if item.failed else "ok"
+            self.rows.add(visible(f"| `{item.path}` | {state} | {counts['triggered']} | "
+                                  f"{counts['alleged']} | {counts['possible']} |"))
+        for line in _lines(item):
+            self.problems.add(visible(f"- `{item.path}`: {line}"))
+
+    def finish(self, totals: Totals) -> Iterator[str]:
+        yield visible("\n".join([
+            "# rex check", "",
+            f"{totals.files} case files: {totals.invalid} invalid, "
+            f"{totals.unmet_expectations} unmet expectations, {totals.gated_findings} "
+            f"findings at or above the gate, {totals.drift} changes from the baseline.", "",
+            "| case file | result | triggered | alleged | possible |", "|---|---|---:|---:|---:|"]))
+        if self.rows.count:
+            yield "\n"
+        yield from self.rows.pieces()
+        if self.problems.count:
+            yield "\n\n## Problems\n\n"
+        yield from self.problems.pieces()
+        yield "\n"
 
 
 def _lines(item: Any) -> list[str]:
@@ -94,25 +116,27 @@ def _lines(item: Any) -> list[str]:
     return out
 
 
-def as_json(result: CheckResult) -> str:
-    data = {
-        "check_schema": "1.0",
-        "summary": summary(result),
-        "cases": [
-            {
-                "file": item.path,
-                "valid": not item.invalid,
-                "removed": item.gone,
-                "failed": item.failed,
-                "problems": [p.one_line() for p in item.problems],
-                "unmet_expectations": [m.message for m in item.mismatches],
-                "gated": [{"rule": f.rule, "status": f.status, "on": dict(sorted(f.on.items()))}
-                          for f in item.gated],
-                "drift": [{"change": d.change, "finding": d.finding, "detail": d.detail}
-                          for d in item.drift],
-                "report": to_dict(item.report) if item.report else None,
-            }
-            for item in result.results
-        ],
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+class JsonWriter:
+    """The check as one JSON document: the summary, then each file with its full report."""
+
+    def __init__(self) -> None:
+        self.cases = Spool(",\n")
+
+    def add(self, item: CaseResult) -> None:
+        self.cases.add(json_element({
+            "file": item.path,
+            "valid": not item.invalid,
+            "removed": item.gone,
+            "failed": item.failed,
+            "problems": [p.one_line() for p in item.problems],
+            "unmet_expectations": [m.message for m in item.mismatches],
+            "gated": [{"rule": f.rule, "status": f.status, "on": dict(sorted(f.on.items()))}
+                      for f in item.gated],
+            "drift": [{"change": d.change, "finding": d.finding, "detail": d.detail}
+                      for d in item.drift],
+            "report": to_dict(item.report) if item.report else None,
+        }, 2))
+
+    def finish(self, totals: Totals) -> Iterator[str]:
+        document = {"check_schema": "1.0", "summary": totals.summary(), "cases": []}
+        return json_array(document, ("cases",), self.cases)

@@ -6,9 +6,12 @@ them (a reviewer's pull request shows what fails it, not dozens of maybes)."""
 
 from __future__ import annotations
 
-from ..check import CheckResult
+from collections.abc import Iterator
+
+from ..check import CaseResult, CheckResult, Totals
 from .safe import visible
 from .sarif import decisive
+from .spool import Spool
 
 
 def _data(text: str) -> str:
@@ -29,43 +32,64 @@ def _annotation(kind: str, at: str, title: str, message: str) -> str:
 
 
 def render(result: CheckResult) -> str:
-    return visible(_render(result))
-
-
-def _render(result: CheckResult) -> str:
-    lines = []
+    writer = GithubWriter()
     for item in result.results:
-        for problem in item.problems:
-            at = f"{problem.file}:{problem.line or 1}:{problem.column or 1}"
-            lines.append(_annotation("error", at, "rex: invalid case file", problem.message))
-        if item.gone:
-            for drift in item.drift:
-                lines.append(_annotation("error", f"{item.path}:1:1", "rex: exposure drift",
-                                         drift.one_line()))
-        if item.report is None:
-            continue
-        gated = {id(finding) for finding in item.gated}
-        possible = []
-        for finding in item.report.findings:
-            if id(finding) not in gated and finding.status == "possible":
-                possible.append(finding)
-                continue
-            level = "error" if id(finding) in gated else "warning"
-            message = f"{finding.title} ({finding.status}). {finding.provision}: {finding.url}"
-            lines.append(_annotation(level, decisive(finding, item.path),
-                                     f"rex {finding.rule}", message))
-        if possible:
-            rules = ", ".join(f.rule for f in possible[:5])
-            more = f" and {len(possible) - 5} more" if len(possible) > 5 else ""
-            lines.append(_annotation(
-                "notice", f"{item.path}:1:1", "rex: possible findings",
-                f"{len(possible)} possible finding{'s' if len(possible) > 1 else ''} that "
-                f"facts not in the case would settle: {rules}{more} (rex report {item.path} "
-                "lists them with their questions)"))
-        for mismatch in item.mismatches:
-            at = str(mismatch.at) if mismatch.at else item.path
-            lines.append(_annotation("error", at, "rex: unmet expectation", mismatch.message))
+        writer.add(item)
+    return "".join(writer.finish(result.totals))
+
+
+class GithubWriter:
+    """Annotations, written file by file."""
+
+    def __init__(self) -> None:
+        self.lines = Spool("\n")
+
+    def add(self, item: CaseResult) -> None:
+        lines = _annotations(item)
+        if lines:
+            self.lines.add(visible("\n".join(lines)))
+
+    def finish(self, totals: Totals) -> Iterator[str]:
+        del totals
+        had = self.lines.count
+        yield from self.lines.pieces()
+        if had:
+            yield "\n"
+
+
+def _annotations(item: CaseResult) -> list[str]:
+    lines = []
+    for problem in item.problems:
+        at = f"{problem.file}:{problem.line or 1}:{problem.column or 1}"
+        lines.append(_annotation("error", at, "rex: invalid case file", problem.message))
+    if item.gone:
         for drift in item.drift:
             lines.append(_annotation("error", f"{item.path}:1:1", "rex: exposure drift",
                                      drift.one_line()))
-    return "\n".join(lines) + ("\n" if lines else "")
+    if item.report is None:
+        return lines
+    gated = {id(finding) for finding in item.gated}
+    possible = []
+    for finding in item.report.findings:
+        if id(finding) not in gated and finding.status == "possible":
+            possible.append(finding)
+            continue
+        level = "error" if id(finding) in gated else "warning"
+        message = f"{finding.title} ({finding.status}). {finding.provision}: {finding.url}"
+        lines.append(_annotation(level, decisive(finding, item.path),
+                                 f"rex {finding.rule}", message))
+    if possible:
+        rules = ", ".join(f.rule for f in possible[:5])
+        more = f" and {len(possible) - 5} more" if len(possible) > 5 else ""
+        lines.append(_annotation(
+            "notice", f"{item.path}:1:1", "rex: possible findings",
+            f"{len(possible)} possible finding{'s' if len(possible) > 1 else ''} that "
+            f"facts not in the case would settle: {rules}{more} (rex report {item.path} "
+            "lists them with their questions)"))
+    for mismatch in item.mismatches:
+        at = str(mismatch.at) if mismatch.at else item.path
+        lines.append(_annotation("error", at, "rex: unmet expectation", mismatch.message))
+    for drift in item.drift:
+        lines.append(_annotation("error", f"{item.path}:1:1", "rex: exposure drift",
+                                 drift.one_line()))
+    return lines

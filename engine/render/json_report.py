@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -152,5 +152,25 @@ def deadline_words(deadline: Deadline) -> str:
 
 def render(reports: Sequence[Report]) -> str:
     """One report as a JSON object; several as a JSON array of report objects."""
-    data: Any = to_dict(reports[0]) if len(reports) == 1 else [to_dict(r) for r in reports]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return "".join(stream(reports, len(reports)))
+
+
+def stream(reports: Iterable[Report], count: int) -> Iterator[str]:
+    """``render``, one report at a time: the array is written as it goes, byte for byte as
+    ``json.dumps`` would write the whole list."""
+    if count == 1:
+        for report in reports:
+            yield json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+        return
+    yield "["
+    for index, report in enumerate(reports):
+        item = json.dumps(to_dict(report), indent=2, ensure_ascii=False)
+        yield ("," if index else "") + "\n  " + item.replace("\n", "\n  ")
+    yield "\n]\n" if count else "]\n"
+
+
+def stream_lines(reports: Iterable[Report], count: int) -> Iterator[str]:
+    """JSON Lines: one report object per line, whatever the number of files."""
+    del count
+    for report in reports:
+        yield json.dumps(to_dict(report), ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..model import Finding
 from ..report import Report, brief
@@ -18,7 +18,14 @@ _HEADINGS = {
 
 
 def render(reports: Sequence[Report]) -> str:
-    return visible("\n".join(render_one(report) for report in reports))
+    return "".join(stream(reports, len(reports)))
+
+
+def stream(reports: Iterable[Report], count: int) -> Iterator[str]:
+    """``render``, one report at a time."""
+    del count
+    for index, report in enumerate(reports):
+        yield visible(("\n" if index else "") + render_one(report))
 
 
 def _cell(text: object) -> str:

@@ -7,14 +7,15 @@ line that carries the decisive fact. Rule metadata carries the provision's URL a
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..check import CheckResult
+from ..check import CaseResult, CheckResult, Totals
 from ..model import Finding
 from ..rulemodel import RulePack
+from .spool import Spool, json_array, json_element, json_frame
 
 LEVEL = {"triggered": "error", "alleged": "warning", "possible": "note"}
 TOOL_RULES = {
@@ -63,49 +64,75 @@ def decisive(finding: Finding, fallback: str) -> str:
 
 
 def render(result: CheckResult, pack: RulePack) -> str:
-    rules = [_rule_meta(rule) for rule in pack.findings]
-    rules += [{"id": ident, "name": ident.split("/")[1],
-               "shortDescription": {"text": text}, "defaultConfiguration": {"level": "error"}}
-              for ident, text in TOOL_RULES.items()]
-    index = {rule["id"]: i for i, rule in enumerate(rules)}
-    results: list[dict[str, Any]] = []
+    writer = SarifWriter(pack)
     for item in result.results:
-        for problem in item.problems:
-            at = f"{problem.file}:{problem.line or 1}:{problem.column or 1}"
-            results.append(_result("rex/invalid-case-file", index, "error",
-                                   problem.one_line(), at))
-        if item.gone:
-            for drift in item.drift:
-                results.append(_result("rex/exposure-drift", index, "error", drift.one_line(),
-                                       f"{item.path}:1:1"))
-        if item.report is None:
-            continue
-        for finding in item.report.findings:
-            text = f"{finding.title} ({finding.status}; {finding.provision})"
-            if finding.questions:
-                text += " To settle it: " + " ".join(q.question for q in finding.questions[:3])
-            entry = _result(finding.rule, index, LEVEL[finding.status], text,
-                            decisive(finding, item.path))
-            entry["properties"] = {"status": finding.status, "regime": finding.regime,
-                                   "severity": finding.severity, "case": item.report.case_id,
-                                   "on": dict(sorted(finding.on.items()))}
-            results.append(entry)
-        for mismatch in item.mismatches:
-            at = str(mismatch.at) if mismatch.at else item.path
-            results.append(_result("rex/unmet-expectation", index, "error", mismatch.message, at))
+        writer.add(item)
+    return "".join(writer.finish(result.totals))
+
+
+class SarifWriter:
+    """A SARIF log whose results are spooled as each file is checked."""
+
+    def __init__(self, pack: RulePack) -> None:
+        self.rules = [_rule_meta(rule) for rule in pack.findings]
+        self.rules += [{"id": ident, "name": ident.split("/")[1],
+                        "shortDescription": {"text": text},
+                        "defaultConfiguration": {"level": "error"}}
+                       for ident, text in TOOL_RULES.items()]
+        self.index = {rule["id"]: i for i, rule in enumerate(self.rules)}
+        self.results = Spool(",\n")
+        self.depth = json_frame(self._log([], True), _RESULTS)[2]
+
+    def add(self, item: CaseResult) -> None:
+        for entry in _results(item, self.index):
+            self.results.add(json_element(entry, self.depth))
+
+    def finish(self, totals: Totals) -> Iterator[str]:
+        return json_array(self._log([], totals.exit_code != 2), _RESULTS, self.results)
+
+    def _log(self, results: list[Any], successful: bool) -> dict[str, Any]:
+        return {
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {"name": "rex", "version": __version__, "rules": self.rules}},
+                "results": results,
+                "invocations": [{"executionSuccessful": successful}],
+            }],
+        }
+
+
+_RESULTS: tuple[str | int, ...] = ("runs", 0, "results")
+
+
+def _results(item: CaseResult, index: dict[str, int]) -> list[dict[str, Any]]:
+    results = []
+    for problem in item.problems:
+        at = f"{problem.file}:{problem.line or 1}:{problem.column or 1}"
+        results.append(_result("rex/invalid-case-file", index, "error", problem.one_line(), at))
+    if item.gone:
         for drift in item.drift:
             results.append(_result("rex/exposure-drift", index, "error", drift.one_line(),
                                    f"{item.path}:1:1"))
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "rex", "version": __version__, "rules": rules}},
-            "results": results,
-            "invocations": [{"executionSuccessful": result.exit_code != 2}],
-        }],
-    }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    if item.report is None:
+        return results
+    for finding in item.report.findings:
+        text = f"{finding.title} ({finding.status}; {finding.provision})"
+        if finding.questions:
+            text += " To settle it: " + " ".join(q.question for q in finding.questions[:3])
+        entry = _result(finding.rule, index, LEVEL[finding.status], text,
+                        decisive(finding, item.path))
+        entry["properties"] = {"status": finding.status, "regime": finding.regime,
+                               "severity": finding.severity, "case": item.report.case_id,
+                               "on": dict(sorted(finding.on.items()))}
+        results.append(entry)
+    for mismatch in item.mismatches:
+        at = str(mismatch.at) if mismatch.at else item.path
+        results.append(_result("rex/unmet-expectation", index, "error", mismatch.message, at))
+    for drift in item.drift:
+        results.append(_result("rex/exposure-drift", index, "error", drift.one_line(),
+                               f"{item.path}:1:1"))
+    return results
 
 
 def _rule_meta(rule: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..model import Finding
 from ..report import Report, brief
@@ -22,7 +22,14 @@ _HEADINGS = {
 
 def render(reports: Sequence[Report]) -> str:
     """The reports, with control characters in case text shown as visible escapes."""
-    return visible("\n".join(render_one(report) for report in reports))
+    return "".join(stream(reports, len(reports)))
+
+
+def stream(reports: Iterable[Report], count: int) -> Iterator[str]:
+    """``render``, one report at a time."""
+    del count
+    for index, report in enumerate(reports):
+        yield visible(("\n" if index else "") + render_one(report))
 
 
 def render_one(report: Report) -> str:
