@@ -71,8 +71,8 @@ class Engine:
     def prepare(self, case: Case) -> Case:
         """The case with the rows of the packs' reference tables that name one of its parties."""
         case = with_groups(case, {g.id: g.members for g in self.pack.groups.values()})
-        keys = {obj.facts["key"].value for obj in case.objects if obj.kind == "name"}
-        rows = tuple(row for row in self.pack.reference if row.facts["key"].value in keys)
+        keys = {str(obj.facts["key"].value) for obj in case.objects if obj.kind == "name"}
+        rows = self.pack.reference_rows(keys)
         return replace(case, objects=case.objects + rows) if rows else case
 
     def matches(self, case: Case, as_of: dt.date | None = None) -> list[EngineMatch]:

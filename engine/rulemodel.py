@@ -8,6 +8,7 @@ read these frozen dataclasses; ``engine.rules`` builds them from rule files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
@@ -325,6 +326,21 @@ class RulePack:
     commencements: tuple[Commencement, ...] = field(default=())
     groups: Mapping[str, CountryGroup] = field(default_factory=dict)
     """Groups of countries named in law, by id."""
+
+    @functools.cached_property
+    def reference_by_key(self) -> Mapping[str, tuple[tuple[int, CaseObject], ...]]:
+        """The reference rows (with their position) by the folded name they are listed under:
+        a case's parties find their rows without a scan of every table."""
+        index: dict[str, list[tuple[int, CaseObject]]] = {}
+        for position, row in enumerate(self.reference):
+            index.setdefault(str(row.facts["key"].value), []).append((position, row))
+        return {key: tuple(rows) for key, rows in index.items()}
+
+    def reference_rows(self, keys: Iterable[str]) -> tuple[CaseObject, ...]:
+        """The rows listed under any of ``keys``, in the order of ``reference``."""
+        found = sorted((entry for key in set(keys) for entry in self.reference_by_key.get(key, ())),
+                       key=lambda entry: entry[0])
+        return tuple(row for _, row in found)
 
     def get(self, rule_id: str) -> Rule | None:
         for rule in self.rules:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from engine.cases import case_from_document
 from engine.cli import main
+from engine.errors import RuleError
 from engine.evaluate import Engine
 from engine.rules import load_rules
 from engine.yamlio import load_bytes
@@ -218,3 +220,29 @@ events: [{{id: e0, type: licence, to_country: {country}, dates: {{occurred: 2024
 """.encode(), "c.yaml"))
         assert engine.oracle(case, None) == statuses, country
         assert engine.statuses(case, None) == statuses, country
+
+
+def test_a_rules_folder_beyond_the_file_count_is_refused_before_reading(tmp_path: Path) -> None:
+    for index in range(1_001):
+        (tmp_path / f"r{index:04}.yaml").write_text("not: [valid")  # never read
+    result = CliRunner().invoke(main, ["rules", "list", "--rules", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "1,001 rule files; at most 1,000 are read" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_rule_files_beyond_the_total_size_are_refused_before_reading(tmp_path: Path) -> None:
+    for index in range(7):
+        with (tmp_path / f"r{index}.yaml").open("wb") as sparse:
+            sparse.truncate(5 * 1024 * 1024)  # sparse: no byte is written, or read
+    result = CliRunner().invoke(main, ["rules", "list", "--rules", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "the rule files hold 35.0 MiB; at most 32 MiB in all are read" in result.output
+
+
+def test_reference_tables_beyond_the_name_limit_are_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("engine.rules.MAX_REFERENCE_NAMES", 2)
+    (tmp_path / "pack.yaml").write_text(PACK)  # three names: two entries and an alias
+    with pytest.raises(RuleError, match="list 3 names; at most 2 are read"):
+        load_rules([tmp_path])

@@ -41,11 +41,21 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+MAX_RULE_FILES = 1_000
+MAX_PACK_BYTES = 32 * 1024 * 1024
+MAX_REFERENCE_NAMES = 100_000
+"""Bounds on a set of rule folders, on top of each file's own (docs/rule-format.md): the
+shipped packs are 41 files and 0.5 MiB with a handful of table rows; these leave room for
+full official lists while keeping a mistaken folder from taking minutes to load."""
+
+
 def load_rules(paths: Iterable[str | Path] | None = None) -> RulePack:
     """Load and check rule files (default: the shipped packs); ``ErrorList`` lists every problem."""
     files = rule_files([default_rules_dir()] if paths is None else paths)
+    where = Location(", ".join(map(str, paths or [default_rules_dir()])))
     if not files:
-        raise RuleError("no rule files (*.yaml) found", Location(", ".join(map(str, paths or []))))
+        raise RuleError("no rule files (*.yaml) found", where)
+    _check_folder_limits(files, where)
     docs: list[Document] = []
     errors: list[RexError] = []
     for file in files:
@@ -68,6 +78,10 @@ def load_rules(paths: Iterable[str | Path] | None = None) -> RulePack:
     rules = loader.load()
     reference = loader.tables()
     raise_all(loader.errors)
+    if len(reference) > MAX_REFERENCE_NAMES:
+        raise RuleError(f"the reference tables list {len(reference):,} names; at most "
+                        f"{MAX_REFERENCE_NAMES:,} are read", where,
+                        hint="split the tables across rule sets, or keep the rows the cases need")
     return RulePack(
         tuple(sorted(rules, key=lambda r: r.id)),
         tuple(str(f) for f in files),
@@ -75,6 +89,23 @@ def load_rules(paths: Iterable[str | Path] | None = None) -> RulePack:
         tuple(sorted(loader.commencements.values(), key=lambda c: c.id)),
         dict(sorted(loader.groups.items())),
     )
+
+
+def _check_folder_limits(files: list[Path], where: Location) -> None:
+    """Refuse, before reading any file, a set of rule files beyond the documented bounds."""
+    if len(files) > MAX_RULE_FILES:
+        raise RuleError(f"{len(files):,} rule files; at most {MAX_RULE_FILES:,} are read", where,
+                        hint="point --rules at the packs to use, not at a larger folder")
+    total = 0
+    for file in files:
+        try:
+            total += file.stat().st_size
+        except OSError:
+            continue  # reported, with its reason, when the file is read
+    if total > MAX_PACK_BYTES:
+        raise RuleError(f"the rule files hold {total / 2**20:,.1f} MiB; at most "
+                        f"{MAX_PACK_BYTES // 2**20} MiB in all are read", where,
+                        hint="point --rules at the packs to use, not at a larger folder")
 
 
 def rule_errors(paths: Iterable[str | Path]) -> list[RexError]:
