@@ -192,6 +192,9 @@ class _Builder:
             date = _course_date(course) if course else _event_date(facts)
             if date is not None:
                 facts["date"] = date
+            decisive = facts.get("dates.completed") or facts.get("process.uk-cma.phase-1-started")
+            if decisive is not None:
+                facts["cma_test_date"] = replace(decisive, path="cma_test_date")
             if "to" not in facts and "by" in facts and _value(raw.get("type")) in _SELF_RECEIVED:
                 facts["to"] = facts["by"]
         obj = CaseObject(kind, raw["id"], self.names[raw["id"]], status, source,

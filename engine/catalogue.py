@@ -147,6 +147,15 @@ def catalogue() -> Catalogue:
         "The event's own date: completed, else occurred, started, signed or announced.",
         computed=True,
     )
+    fields["event"]["cma_test_date"] = FieldSpec(
+        "event", "cma_test_date", "date", ("dates",),
+        "When was {name} completed or, if it has not completed, when did the CMA formally "
+        "start Phase 1 (the date decides which version of the EA02 jurisdiction tests applies)?",
+        "The date that decides which version of the Enterprise Act 2002 jurisdiction tests "
+        "applies: the completion date or, for a merger the case does not state to be completed "
+        "(an anticipated merger), the formal start of Phase 1 (process.uk-cma.phase-1-started).",
+        computed=True,
+    )
     ownership = {
         spec.path: spec
         for spec in _walk(defs, defs["ownership"], "ownership", (), ())
