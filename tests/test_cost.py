@@ -55,6 +55,7 @@ def test_control_down_a_chain_costs_one_fact_per_company(engine: Engine, reverse
     assert (bottom, "c0") in facts_long["ear-listed-owned"]
     assert (bottom, None) in facts_long["ear-d5-headquartered"]
     assert (bottom, None) in facts_long["state-linked"]
+    assert (bottom, None) in facts_long["cfius-foreign-control"]
     # ... at one fact per company and fact kind: doubling the chain doubles the facts (a
     # transitive closure would quadruple them: 3,160 control facts for 80 companies).
     for name, found in facts_long.items():
