@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import screening
 from .errors import EngineError
 from .schema import load_schema
 
@@ -197,8 +198,9 @@ def catalogue() -> Catalogue:
 
 
 def name_key(text: str) -> str:
-    """A name folded for matching: lower-case letters and digits only."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    """A name folded for matching (``engine.screening.name_key``: NFKC, confusable letters
+    folded to Latin, diacritics dropped, lower-case letters and digits only)."""
+    return screening.name_key(text)
 
 
 def _walk(

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
+from . import __version__, screening
 from .cases import load_case
 from .check import BaselineRecorder, Gate, Totals, case_files, iter_check, run_check
 from .coverage import coverage, percent
@@ -45,6 +45,7 @@ from .render import fields as render_fields
 from .render import github as render_github
 from .render import junit as render_junit
 from .render import sarif as render_sarif
+from .render import screen as render_screen
 from .render.json_report import to_dict
 from .render.rule import render as render_rule
 from .render.safe import visible
@@ -384,6 +385,33 @@ def _gates(values: tuple[str, ...], regimes: Sequence[str]) -> list[Gate]:
                            else f"regimes: {', '.join(regimes)}")
         gates.append(gate)
     return gates
+
+
+@main.command(epilog=EXIT_CODES)
+@click.argument("names", nargs=-1)
+@click.option("--case", "case_path", type=click.Path(),
+              help="Also screen every party name and alias in this case file.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=screening.THRESHOLD,
+              show_default=True, help="The lowest score (0 to 100) of a near match shown.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_rules_option
+@_guard
+def screen(names: tuple[str, ...], case_path: str | None, threshold: float, fmt: str,
+           rule_paths: tuple[str, ...]) -> int:
+    """Screen names against the reference tables of the rule packs (the Entity List rows and
+    other lists): exact matches after folding, and near matches with their scores."""
+    asked = list(names)
+    if case_path:
+        case = load_case(case_path)
+        asked += [obj.name for obj in case.objects if obj.kind == "name"]
+    if not asked:
+        raise click.UsageError("give a name to screen, or --case FILE")
+    rows = screening.rows_of(_pack(rule_paths).reference)
+    found = screening.screen(asked, rows, threshold)
+    click.echo(render_screen.as_json(found, threshold) if fmt == "json"
+               else render_screen.text(asked, found, threshold), nl=False)
+    return EXIT_OK
 
 
 @main.command(epilog=CHECK_CODES)

@@ -49,15 +49,15 @@ def table_row(doc: Document, table: Mapping[str, Any], row: Mapping[str, Any],
     for name in ("country", "activity", "scope"):
         if name in row:
             values[name] = str(row[name])
-    keys = []
+    keys: dict[str, str] = {}
     for text in [row["entry"], *row.get("aliases", [])]:
         key = name_key(str(text))
         if key and key not in keys:
-            keys.append(key)
+            keys[key] = str(text)
     objects = []
-    for key in keys:
+    for key, text in keys.items():
         facts = {name: Fact(name, value, "confirmed", source, at)
                  for name, value in {**values, "key": key}.items()}
         objects.append(CaseObject("data", f"{table['id']}:{key}", str(row["entry"]),
-                                  "confirmed", source, at, facts))
+                                  "confirmed", source, at, facts, {"listed_as": text}))
     return objects
