@@ -78,11 +78,15 @@ def name_key(text: str) -> str:
     return "".join(char for char in skeleton(text) if char.isalnum())
 
 
+@functools.cache
+def _suffix_marks() -> tuple[str, ...]:
+    return tuple(skeleton(suffix) for suffix in LEGAL_FORM_SUFFIXES)
+
+
 def words(text: str) -> list[str]:
     """The words of a name without its legal form, in order."""
     folded = skeleton(text)
-    for suffix in LEGAL_FORM_SUFFIXES:
-        mark = skeleton(suffix)
+    for mark in _suffix_marks():
         if folded.rstrip().endswith(mark):
             folded = folded.rstrip()[: -len(mark)]
         if folded.lstrip().startswith(mark + " "):
@@ -134,12 +138,13 @@ def screen(names: Iterable[str], rows: Sequence[Row],
     """Every row a name matches exactly or scores at least ``threshold`` against, best first
     for each name."""
     found: list[Candidate] = []
+    keys = [{name_key(text) for text in (row.entry, *row.aliases)} for row in rows]
     for name in names:
         key = name_key(name)
         here = []
-        for row in rows:
+        for row, listed_keys in zip(rows, keys, strict=True):
             best, listed = max((score(name, text), text) for text in (row.entry, *row.aliases))
-            exact = any(name_key(text) == key for text in (row.entry, *row.aliases))
+            exact = key in listed_keys
             if exact or best >= threshold:
                 here.append(Candidate(name, row.table, row.entry, listed, 100.0 if exact
                                       else round(best, 1), exact, row.country, row.since,

@@ -8,7 +8,7 @@ from typing import Any
 from ..check import CaseResult, CheckResult, Totals
 from .json_report import to_dict
 from .safe import visible
-from .spool import Spool, json_array, json_element
+from .spool import Spool, json_array, json_element, render_all
 
 
 def summary(result: CheckResult) -> dict[str, int]:
@@ -16,21 +16,15 @@ def summary(result: CheckResult) -> dict[str, int]:
 
 
 def text(result: CheckResult) -> str:
-    return _whole(TextWriter(), result)
+    return render_all(TextWriter(), result)
 
 
 def markdown(result: CheckResult) -> str:
-    return _whole(MarkdownWriter(), result)
+    return render_all(MarkdownWriter(), result)
 
 
 def as_json(result: CheckResult) -> str:
-    return _whole(JsonWriter(), result)
-
-
-def _whole(writer: Any, result: CheckResult) -> str:
-    for item in result.results:
-        writer.add(item)
-    return "".join(writer.finish(result.totals))
+    return render_all(JsonWriter(), result)
 
 
 class TextWriter:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ..check import CaseResult, CheckResult, Totals
 from .safe import visible
 from .sarif import decisive
-from .spool import Spool
+from .spool import Spool, render_all
 
 
 def _data(text: str) -> str:
@@ -32,10 +32,7 @@ def _annotation(kind: str, at: str, title: str, message: str) -> str:
 
 
 def render(result: CheckResult) -> str:
-    writer = GithubWriter()
-    for item in result.results:
-        writer.add(item)
-    return "".join(writer.finish(result.totals))
+    return render_all(GithubWriter(), result)
 
 
 class GithubWriter:

@@ -8,16 +8,13 @@ from pathlib import PurePosixPath
 
 from ..check import CaseResult, CheckResult, Totals
 from .safe import xml_text
-from .spool import Spool
+from .spool import Spool, render_all
 
 _HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def render(result: CheckResult) -> str:
-    writer = JunitWriter()
-    for item in result.results:
-        writer.add(item)
-    return "".join(writer.finish(result.totals))
+    return render_all(JunitWriter(), result)
 
 
 class JunitWriter:

@@ -15,7 +15,7 @@ from .. import __version__
 from ..check import CaseResult, CheckResult, Totals
 from ..model import Finding
 from ..rulemodel import RulePack
-from .spool import Spool, json_array, json_element, json_frame
+from .spool import Spool, json_array, json_element, json_frame, render_all
 
 LEVEL = {"triggered": "error", "alleged": "warning", "possible": "note"}
 TOOL_RULES = {
@@ -64,10 +64,7 @@ def decisive(finding: Finding, fallback: str) -> str:
 
 
 def render(result: CheckResult, pack: RulePack) -> str:
-    writer = SarifWriter(pack)
-    for item in result.results:
-        writer.add(item)
-    return "".join(writer.finish(result.totals))
+    return render_all(SarifWriter(pack), result)
 
 
 class SarifWriter:

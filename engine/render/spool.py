@@ -40,6 +40,14 @@ class Spool:
         self._file.close()
 
 
+def render_all(writer: Any, result: Any) -> str:
+    """A check writer's whole output for results already held (``CheckResult``): the library
+    and the tests' path; ``rex check`` feeds the writer as results stream instead."""
+    for item in result.results:
+        writer.add(item)
+    return "".join(writer.finish(result.totals))
+
+
 def json_element(value: Any, depth: int) -> str:
     """``value`` as ``json.dumps(..., indent=2)`` writes it as an element of an array nested
     ``depth`` levels deep, so that spooled elements read as the whole document would."""
