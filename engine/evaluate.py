@@ -22,6 +22,7 @@ from .matchers.oracle import OracleMatcher
 from .model import Case
 from .report import Report, build_report
 from .rulemodel import RulePack
+from .screening import Screener
 
 Statuses = dict[tuple[str, tuple[str, ...]], str]
 
@@ -42,6 +43,7 @@ class Engine:
         self.make_matcher = matcher
         self._programs: dict[tuple[bool, tuple[str, ...]], Program] = {}
         self._matchers: dict[str, Matcher] = {}
+        self.screener = Screener(pack.reference)
 
     def program(self, as_of: dt.date | None = None, today: dt.date | None = None) -> Program:
         """The compiled program for the law applied as of ``as_of`` (None: each event's own
@@ -69,10 +71,12 @@ class Engine:
         return matcher.session
 
     def prepare(self, case: Case) -> Case:
-        """The case with the rows of the packs' reference tables that name one of its parties."""
+        """The case with the rows of the packs' reference tables that name one of its parties,
+        and (in the world of what is possible) those whose names are only like one of its
+        parties' names (``engine.screening.Screener``)."""
         case = with_groups(case, {g.id: g.members for g in self.pack.groups.values()})
         keys = {str(obj.facts["key"].value) for obj in case.objects if obj.kind == "name"}
-        rows = self.pack.reference_rows(keys)
+        rows = self.pack.reference_rows(keys) + self.screener.near(case)
         return replace(case, objects=case.objects + rows) if rows else case
 
     def matches(self, case: Case, as_of: dt.date | None = None) -> list[EngineMatch]:

@@ -11,6 +11,11 @@ key are the same name to rex, and a listed party's findings follow.
 dropping legal-form words (Ltd, Co., GmbH, 有限公司 ...) and ordering the words, so that
 "Technologies Huawei" and "Huawei Technologies Co., Ltd." are the same words. A near match is
 a candidate for a person to review, never a finding on its own (docs/screening.md).
+
+``Screener`` brings near matches into a case: for a table that names the party fact settling
+them (``confirmed_by``), a party whose name only scores at least ``THRESHOLD`` against an
+entry meets that entry in the world of what is possible. Rules that read the table then give
+a possible finding, and the report asks whether the party is the listed one.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ import functools
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+
+from .model import Case, CaseObject, Fact
 
 THRESHOLD = 85.0
 """The score (0 to 100) from which ``screen`` reports a candidate: on the test set in
@@ -95,14 +102,58 @@ def words(text: str) -> list[str]:
     return [word for word in cleaned.split() if word not in LEGAL_FORMS]
 
 
+def sorted_words(text: str) -> str:
+    """The words of a name, legal form aside, sorted: what ``score`` compares."""
+    return " ".join(sorted(words(text)))
+
+
 def score(name: str, listed: str) -> float:
     """How alike two names are, 0 to 100, legal forms aside and word order ignored."""
-    left, right = " ".join(sorted(words(name))), " ".join(sorted(words(listed)))
+    return compare(sorted_words(name), sorted_words(listed))
+
+
+def compare(left: str, right: str) -> float:
+    """``score`` on names already reduced to ``sorted_words``."""
     if not left or not right:
         return 0.0
     if left.replace(" ", "") == right.replace(" ", ""):
         return 100.0
     return float(fuzz.ratio(left, right))
+
+
+class _Names:
+    """Listed names reduced to ``sorted_words``, each with the index of what lists it, scored
+    in one pass of rapidfuzz's C loop (``compare`` for every pair, at a fraction of the cost)."""
+
+    def __init__(self, listed: Iterable[tuple[int, str]]) -> None:
+        self.owners: list[int] = []
+        self.texts: list[str] = []
+        self.words: list[str] = []
+        self.joined: dict[str, list[int]] = {}
+        for owner, text in listed:
+            reduced = sorted_words(text)
+            if not reduced:
+                continue
+            self.joined.setdefault(reduced.replace(" ", ""), []).append(len(self.words))
+            self.owners.append(owner)
+            self.texts.append(text)
+            self.words.append(reduced)
+
+    def best(self, name: str, threshold: float) -> dict[int, tuple[float, str]]:
+        """For each owner with a listed name scoring at least ``threshold`` against
+        ``name``: the best score and the listed name that gave it."""
+        mine = sorted_words(name)
+        if not mine or not self.words:
+            return {}
+        hits = [(score, index) for _, score, index in process.extract(
+            mine, self.words, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)]
+        hits += [(100.0, index) for index in self.joined.get(mine.replace(" ", ""), ())]
+        out: dict[int, tuple[float, str]] = {}
+        for points, index in hits:
+            owner = self.owners[index]
+            if owner not in out or points > out[owner][0]:
+                out[owner] = (float(points), self.texts[index])
+        return out
 
 
 @dataclass(frozen=True)
@@ -139,15 +190,18 @@ def screen(names: Iterable[str], rows: Sequence[Row],
     for each name."""
     found: list[Candidate] = []
     keys = [{name_key(text) for text in (row.entry, *row.aliases)} for row in rows]
+    listed = _Names((index, text) for index, row in enumerate(rows)
+                    for text in (row.entry, *row.aliases))
     for name in names:
         key = name_key(name)
+        near = listed.best(name, threshold)
         here = []
-        for row, listed_keys in zip(rows, keys, strict=True):
-            best, listed = max((score(name, text), text) for text in (row.entry, *row.aliases))
-            exact = key in listed_keys
-            if exact or best >= threshold:
-                here.append(Candidate(name, row.table, row.entry, listed, 100.0 if exact
-                                      else round(best, 1), exact, row.country, row.since,
+        for index, row in enumerate(rows):
+            exact = key in keys[index]
+            if exact or index in near:
+                points, text = near.get(index, (100.0, row.entry))
+                here.append(Candidate(name, row.table, row.entry, text, 100.0 if exact
+                                      else round(points, 1), exact, row.country, row.since,
                                       row.aliases))
         found += sorted(here, key=lambda c: (-c.score, c.table, c.entry))
     return found
@@ -168,3 +222,91 @@ def rows_of(reference: Iterable[Any]) -> list[Row]:
         rows.append(Row(table, entry, tuple(text for text in listed if text != entry),
                         str(facts["country"].value) if "country" in facts else None, since))
     return rows
+
+
+@dataclass(frozen=True)
+class _Screened:
+    """One entry of a table that near matches may meet: its row object and its names."""
+
+    row: CaseObject
+    confirmed_by: str
+    keys: frozenset[str]
+    names: tuple[str, ...]
+    """The names it is listed under, the entry's name first."""
+
+
+class Screener:
+    """The near matches of a case's parties to the entries of the tables that screen them."""
+
+    def __init__(self, reference: Iterable[CaseObject], threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        grouped: dict[tuple[str, str, str], list[CaseObject]] = {}
+        for obj in reference:
+            if "confirmed_by" in obj.words:
+                table = str(obj.facts["table"].value)
+                grouped.setdefault((table, obj.name, str(obj.at)), []).append(obj)
+        self.entries = tuple(
+            _Screened(objects[0], objects[0].words["confirmed_by"],
+                      frozenset(str(obj.facts["key"].value) for obj in objects),
+                      tuple(dict.fromkeys(obj.words.get("listed_as", obj.name)
+                                          for obj in objects)))
+            for objects in grouped.values())
+        self.listed = _Names((index, text) for index, entry in enumerate(self.entries)
+                             for text in entry.names)
+
+    def near(self, case: Case) -> tuple[CaseObject, ...]:
+        """For each party and entry that are alike but not the same name: the entry's row
+        under the party's best-scoring name, only in the world of what is possible. A party
+        that matches the entry exactly, or whose case states the fact that settles it, is left
+        to the rules as it is."""
+        if not self.entries:
+            return ()
+        parties = {obj.id: obj for obj in case.objects if obj.kind == "party"}
+        names: dict[str, list[CaseObject]] = {}
+        for obj in case.objects:
+            if obj.kind == "name":
+                names.setdefault(str(obj.facts["party"].value), []).append(obj)
+        out: list[CaseObject] = []
+        for party_id, known in names.items():
+            party = parties.get(party_id)
+            if party is None:
+                continue
+            keys = {str(name.facts["key"].value) for name in known}
+            best: dict[int, tuple[float, str, str, str]] = {}
+            for name in known:
+                for index, (points, listed) in self.listed.best(name.name,
+                                                               self.threshold).items():
+                    found = (points, str(name.facts["key"].value), name.name, listed)
+                    if index not in best or found[0] > best[index][0]:
+                        best[index] = found
+            for index in sorted(best):
+                entry = self.entries[index]
+                if entry.confirmed_by not in party.facts and not keys & entry.keys:
+                    out.append(_near_row(entry, party, *best[index]))
+        return tuple(out)
+
+
+def _near_row(entry: _Screened, party: CaseObject, points: float, key: str, text: str,
+              listed: str) -> CaseObject:
+    row = entry.row
+    aliases = [name for name in entry.names if name != row.name]
+    words = {**row.words, "listed_as": listed, "screened_name": text, "party": party.id,
+             "score": f"{points:.0f}", "aliases": "; ".join(aliases)}
+    return replace(row, id=f"{row.id}~{party.id}", possible_only=True, words=words,
+                   facts={**row.facts, "key": Fact("key", key, row.status, row.source, row.at)})
+
+
+def near_question(row: CaseObject, party: CaseObject) -> str:
+    """The question a near match asks: is this party the listed one?"""
+    words = row.words
+    about = [f"also listed as {words['aliases']}" if words.get("aliases") else "",
+             f"country {row.facts['country'].value}" if "country" in row.facts else "",
+             f"in effect from {row.facts['since'].value}"
+             if "since" in row.facts else ""]
+    detail = "; ".join(part for part in about if part)
+    return (f"Is {party.name} the party listed as \"{row.name}\""
+            f"{f' ({detail})' if detail else ''} in the reference table "
+            f"{row.facts['table'].value}? Its name \"{words['screened_name']}\" scores "
+            f"{words['score']} of 100 against \"{words['listed_as']}\": a near match, not the "
+            f"same name. Check the entry's address and identifiers, then state "
+            f"{words['confirmed_by']} for {party.name}.")

@@ -66,3 +66,87 @@ def test_rex_screen_prints_candidates_with_scores(tmp_path: Path) -> None:
     data = json.loads(shown.output)
     assert data["candidates"][0]["exact"] is True
     assert CliRunner().invoke(main, ["screen"]).exit_code == 2
+
+
+PACK = """
+tables:
+  - id: test-list
+    title: A restricted-party list
+    source: {title: The list, url: "https://www.federalregister.gov/test"}
+    confirmed_by: listings.us-entity-list.listed
+    rows:
+      - {entry: "Huawei Technologies Co., Ltd.", aliases: [Huawei], country: CN, since: 2019-05-16}
+rules:
+  - id: uk-test.listed
+    title: A party on the test list
+    regime: uk-test
+    provision: Test Act, s.1
+    url: https://www.legislation.gov.uk/test
+    in_force: {from: 2000-01-01}
+    severity: high
+    match:
+      party: party
+      name: {name: {party: party}}
+      entry: {data: {key: name.key}}
+    when:
+      all:
+        - {entry.table: test-list}
+        - {party.listings.us-entity-list.listed: {exists: false}}
+    finding:
+      title: "{party} is listed"
+      who_acts: [{role: authority, name: A, may: act}]
+"""
+
+
+def _case(*parties: str) -> bytes:
+    rows = "\n".join(f"  - {party}" for party in parties)
+    return f"rex: 1\nid: c\ntitle: C\nsources: [{{id: s, title: S}}]\nparties:\n{rows}\n".encode()
+
+
+@pytest.fixture
+def listed(tmp_path: Path) -> Engine:
+    (tmp_path / "pack.yaml").write_text(PACK)
+    return Engine(load_rules([tmp_path]))
+
+
+def test_a_near_match_meets_the_entry_only_as_a_possibility(listed: Engine) -> None:
+    case = case_from_document(load_bytes(_case(
+        "{id: near, name: Huawey Technologies Ltd, status: confirmed, source: s}",
+        "{id: same, name: HUAWEI, status: confirmed, source: s}",
+        "{id: unlike, name: Harbour Logistics Ltd, status: confirmed, source: s}"), "c.yaml"))
+    statuses = {key[1][0]: status for key, status in listed.statuses(case).items()}
+    assert statuses == {"near": "possible", "same": "triggered"}
+    assert listed.statuses(case) == listed.oracle(case)
+
+
+def test_a_near_match_asks_whether_the_party_is_the_listed_one(listed: Engine) -> None:
+    case = case_from_document(load_bytes(_case(
+        "{id: near, name: Huawey Technologies Ltd, status: confirmed, source: s}"), "c.yaml"))
+    report = listed.report(case, questions=True)
+    [finding] = report.findings
+    [question] = finding.questions
+    assert question.path == "near.listings.us-entity-list.listed"
+    for shown in ('"Huawei Technologies Co., Ltd."', "also listed as Huawei", "country CN",
+                  "from 2019-05-16", "scores 95 of 100", "test-list"):
+        assert shown in question.question
+    assert [q.path for q in report.questions] == ["near.listings.us-entity-list.listed"]
+
+
+@pytest.mark.parametrize("listing", ["true", "false"])
+def test_a_party_whose_case_states_its_listing_is_not_screened(listed: Engine,
+                                                               listing: str) -> None:
+    case = case_from_document(load_bytes(_case(
+        "{id: near, name: Huawey Technologies Ltd, status: confirmed, source: s, listings: "
+        f"{{us-entity-list: {{listed: {listing}, status: confirmed, source: s}}}}}}"), "c.yaml"))
+    assert listed.statuses(case) == {}
+    assert not [obj for obj in listed.prepare(case).objects if obj.possible_only]
+
+
+def test_a_table_that_names_no_yes_or_no_party_fact_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text(PACK.replace("listings.us-entity-list.listed",
+                                                     "country"))
+    result = CliRunner().invoke(main, ["rules", "list", "--rules", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "confirmed_by" in result.output and "'country' is not a yes-or-no party fact" \
+        in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ from ..catalogue import catalogue
 from ..matchers.oracle import Derived, Evaluator, Support, Unbound, Value
 from ..model import CaseObject, FactUse, Question
 from ..rulemodel import Binding, FactRef, Leaf, Rule, leaves, show_value
+from ..screening import near_question
 from ..values import Bounds, Choice, Span
 from .words import fact_path, fill, names_of, plain
 
@@ -65,6 +66,8 @@ def _collect_questions(evaluator: Evaluator, rule: Rule, assignment: Mapping[str
     cat = catalogue()
     for binding in rule.bindings:
         value = assignment[binding.name]
+        if isinstance(value, CaseObject) and value.possible_only and "party" in value.words:
+            _near_match(evaluator, value, found)
         source = binding.optional_from
         if isinstance(value, Unbound) and source is not None:
             holder = assignment.get(source.binding)
@@ -86,6 +89,17 @@ def _collect_questions(evaluator: Evaluator, rule: Rule, assignment: Mapping[str
         elif isinstance(value, Unbound) and binding.derived:
             for support in _open_derivations(evaluator, binding, assignment):
                 _collect_questions(evaluator, support.rule, support.assignment, found, depth + 1)
+
+
+def _near_match(evaluator: Evaluator, row: CaseObject, found: dict[str, Question]) -> None:
+    """A table entry met only through a near match of names: ask whether the party is the
+    listed one (the table's ``confirmed_by`` fact), naming the entry and the score."""
+    party = next((obj for obj in evaluator.case.objects
+                  if obj.kind == "party" and obj.id == row.words["party"]), None)
+    if party is None:
+        return
+    path = fact_path(party, row.words["confirmed_by"])
+    found.setdefault(path, Question(path, near_question(row, party), str(party.at)))
 
 
 def engage_questions(evaluator: Evaluator, rule: Rule,

@@ -24,6 +24,14 @@ class TablesPart(LoaderBase):
                     self.error(doc, (*here, "id"), f"the table {table['id']!r} is defined twice")
                     continue
                 seen.add(table["id"])
+                if "confirmed_by" in table:
+                    spec = self.cat.field("party", table["confirmed_by"])
+                    if spec is None or spec.type != "bool":
+                        self.error(doc, (*here, "confirmed_by"),
+                                   f"{table['confirmed_by']!r} is not a yes-or-no party fact",
+                                   "name the party fact that says whether a party is the one "
+                                   "an entry lists, such as listings.us-entity-list.listed")
+                        continue
                 named: dict[str, CaseObject] = {}
                 for number, row in enumerate(table["rows"]):
                     for obj in table_row(doc, table, row, (*here, "rows", number)):
@@ -49,6 +57,9 @@ def table_row(doc: Document, table: Mapping[str, Any], row: Mapping[str, Any],
     for name in ("country", "activity", "scope"):
         if name in row:
             values[name] = str(row[name])
+    words = {"table_title": str(table["title"])}
+    if "confirmed_by" in table:
+        words["confirmed_by"] = str(table["confirmed_by"])
     keys: dict[str, str] = {}
     for text in [row["entry"], *row.get("aliases", [])]:
         key = name_key(str(text))
@@ -59,5 +70,5 @@ def table_row(doc: Document, table: Mapping[str, Any], row: Mapping[str, Any],
         facts = {name: Fact(name, value, "confirmed", source, at)
                  for name, value in {**values, "key": key}.items()}
         objects.append(CaseObject("data", f"{table['id']}:{key}", str(row["entry"]),
-                                  "confirmed", source, at, facts, {"listed_as": text}))
+                                  "confirmed", source, at, facts, {**words, "listed_as": text}))
     return objects
