@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__, screening
+from .answers import Answer, apply_answers
 from .cases import load_case
 from .check import BaselineRecorder, Gate, Totals, case_files, iter_check, run_check
 from .coverage import coverage, percent
@@ -33,6 +34,8 @@ from .diff import diff as compute_diff
 from .errors import ErrorList, InputError, Location, RexError, flatten
 from .evaluate import Engine
 from .explain import explain as explain_rule
+from .interview import Interview, changes
+from .interview import run as run_interview
 from .jsonfiles import read_json
 from .lint import lint
 from .model import STATUS_RANK, Case
@@ -412,6 +415,106 @@ def screen(names: tuple[str, ...], case_path: str | None, threshold: float, fmt:
     click.echo(render_screen.as_json(found, threshold) if fmt == "json"
                else render_screen.text(asked, found, threshold), nl=False)
     return EXIT_OK
+
+
+_ANSWER_CODES = """\b
+Exit codes:
+  0  done (written, or nothing to write)
+  2  a bad path, value or source, an invalid case file, or an answer that cannot be written
+     without changing anything else in the file
+"""
+_source_option = click.option(
+    "--source", metavar="ID", help="The entry of the case's sources the answers come from.")
+_status_option = click.option(
+    "--alleged/--confirmed", "alleged", default=None,
+    help="Record the answers as alleged (asserted, not established) or confirmed.")
+_dry_run_option = click.option("--dry-run", is_flag=True,
+                               help="Print the change to the case file; write nothing.")
+
+
+@main.command(epilog=_ANSWER_CODES)
+@click.argument("case", type=click.Path(exists=True, dir_okay=False))
+@click.argument("answers", nargs=-1, required=True, metavar="PATH=VALUE...")
+@_source_option
+@_status_option
+@_dry_run_option
+@_rules_option
+@_guard
+def answer(case: str, answers: tuple[str, ...], source: str | None, alleged: bool | None,
+           dry_run: bool, rule_paths: tuple[str, ...]) -> int:
+    """Write answers to a report's questions into the case file (PATH as the report prints
+    it, such as buyer.listings.us-entity-list.listed=no), each with its status and source;
+    comments and layout are kept. Prints the change and what it does to the findings."""
+    if source is None:
+        raise click.UsageError("--source is required: the entry of the case's sources the "
+                               "answers come from")
+    parsed = [Answer.parse(item) for item in answers]
+    written = apply_answers(case, parsed, source, "alleged" if alleged else "confirmed")
+    engine = Engine(_pack(rule_paths))
+    changed = changes(engine.report(load_case(case)), engine.report(written.case))
+    click.echo(visible(written.diff), nl=False)
+    for line in changed or ["no finding changed"]:
+        click.echo(visible(f"- {line}"))
+    if not dry_run:
+        write_atomic(case, written.text)
+        click.echo(f"wrote {len(parsed)} answer{'s' * (len(parsed) != 1)} to {visible(case)}")
+    return EXIT_OK
+
+
+@main.command(epilog=_ANSWER_CODES)
+@click.argument("case", type=click.Path(exists=True, dir_okay=False))
+@_source_option
+@_status_option
+@click.option("--yes", "-y", is_flag=True, help="Write the answers without asking to confirm.")
+@_dry_run_option
+@_rules_option
+@_guard
+def ask(case: str, source: str | None, alleged: bool | None, yes: bool, dry_run: bool,
+        rule_paths: tuple[str, ...]) -> int:
+    """Put the report's questions one at a time, most decisive first: each answer is checked
+    like the case file, the case evaluated again and what changed shown. At the end the
+    change to the file is shown, and written only on a yes."""
+    loaded = load_case(case)
+    engine = Engine(_pack(rule_paths))
+    if source is None:
+        source = click.prompt("Where do the answers come from? (a source id)",
+                              type=click.Choice(list(loaded.sources)))
+    if alleged is None:
+        alleged = click.prompt("Are they confirmed or alleged?",
+                               type=click.Choice(["confirmed", "alleged"]),
+                               default="confirmed") == "alleged"
+    session = Interview.start(case, engine, loaded, str(source),
+                              "alleged" if alleged else "confirmed")
+    run_interview(session, loaded, _ask_line, lambda text: click.echo(visible(text)))
+    if session.written is None:
+        click.echo("No answers given; the case file is unchanged.")
+        return EXIT_OK
+    click.echo("")
+    click.echo(visible(session.written.diff), nl=False)
+    if dry_run:
+        return EXIT_OK
+    if not yes and not click.confirm(f"Write these answers to {visible(case)}?", default=False):
+        click.echo("Nothing written.")
+        return EXIT_OK
+    write_atomic(case, session.written.text)
+    count = len(session.answers)
+    click.echo(f"wrote {count} answer{'s' * (count != 1)} to {visible(case)}")
+    return EXIT_OK
+
+
+def _ask_line(prompt: str, _spec: object, complete: Sequence[str]) -> str:
+    """One answer from the terminal, with the allowed values completed on Tab."""
+    try:  # only for rex ask: loading readline changes how every input() reads the terminal
+        import readline  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - not on this platform
+        readline = None  # type: ignore[assignment]
+    if readline is not None:
+        def completer(text: str, state: int) -> str | None:
+            found = [value for value in complete if value.startswith(text)]
+            return found[state] if state < len(found) else None
+        readline.set_completer(completer)
+        readline.parse_and_bind("tab: complete")
+    return str(click.prompt(prompt, default="", show_default=False))
 
 
 @main.command(epilog=CHECK_CODES)

@@ -244,6 +244,8 @@ class _Scope:
             for match in evaluator.matches(rule):
                 bound = {name: ident(value) for name, value in match.assignment.items()}
                 status: str = match.status
+                if rule.certainty == "unverified" and status != "possible":
+                    status = "possible"  # as the report caps it (report.finding)
                 if rule.engage is not None and status == "possible" and evaluator.kleene(
                         rule.engage, dict(match.assignment), "a") != T:
                     status = NOT_ASSESSED

@@ -1,0 +1,358 @@
+"""Answers written back into a case file: validated like the file itself, and written so that
+nothing but the answered facts changes.
+
+``ruamel.yaml`` does the YAML: it loads the file as a round-trip document, the answers are
+set on it, and it dumps the result. Its dump also re-renders what it cannot keep verbatim (a
+flow mapping over several lines, a mix of indentations), so its own rendering of the file
+before and after the answers is compared line by line and only the lines the answers changed
+are carried over to the file as written. Where a change falls in a region ruamel re-renders,
+the answer is refused with the text to add by hand; nothing is written that changes anything
+else. The result is read back with rex's own loader: a file that would not validate is never
+written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .cases import _EVENT_DATE_ORDER, case_from_document
+from .catalogue import FieldSpec, catalogue
+from .errors import InputError, Location, RexError, flatten
+from .model import Case
+from .rules.text import listing, suggest
+from .yamlio import load_bytes, load_file
+
+KINDS = {"parties": "party", "assets": "asset", "events": "event"}
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INDENTS = ((2, 2, 0), (2, 4, 2), (4, 4, 2), (4, 6, 4))
+"""ruamel's (mapping, sequence, offset) indentations tried, for the file's own layout."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer: ``OBJECT.FIELD`` (a question's path, as reports print it) and the value as
+    typed."""
+
+    path: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> Answer:
+        path, sep, value = text.partition("=")
+        if not sep or not path.strip() or "." not in path:
+            raise InputError(f"{text!r} is not an answer", field="PATH=VALUE",
+                             hint="write OBJECT.FIELD=VALUE, such as "
+                                  "buyer.listings.us-entity-list.listed=no")
+        return cls(path.strip(), value.strip())
+
+    def __str__(self) -> str:
+        return f"{self.path}={self.value}"
+
+
+@dataclass(frozen=True)
+class Written:
+    """A case file with answers: its new text, the diff from the old, the validated case."""
+
+    file: str
+    before: str
+    text: str
+    case: Case
+
+    @property
+    def diff(self) -> str:
+        return "".join(difflib.unified_diff(
+            self.before.splitlines(keepends=True), self.text.splitlines(keepends=True),
+            fromfile=self.file, tofile=self.file))
+
+
+def allowed(spec: FieldSpec) -> str:
+    """What an answer to ``spec`` may be, in words for a prompt or an error."""
+    if spec.type == "bool":
+        return "yes or no"
+    if spec.type == "date":
+        return "a day (2024-03-15), a month (2024-03), a year (2024) or a range (2021 to 2023)"
+    if spec.type == "number":
+        return "a number, or a bound or range (below 75, 50 to 75)"
+    if spec.values:
+        shown = ", ".join(spec.values[:30])
+        more = f" and {len(spec.values) - 30} more" if len(spec.values) > 30 else ""
+        kind = "one or more of" if spec.type == "list" else "one of"
+        return f"{kind}: {shown}{more}"
+    if spec.type == "ref":
+        return f"the id of a {spec.target or 'party'}"
+    if spec.type == "list":
+        return "a list, comma-separated"
+    return "text"
+
+
+def choices(spec: FieldSpec, case: Case) -> list[str]:
+    """The answers a prompt can complete: the allowed values, or the ids of the objects a
+    reference may name."""
+    if spec.type == "bool":
+        return ["yes", "no"]
+    if spec.values:
+        return list(spec.values)
+    if spec.type == "ref":
+        return [obj.id for obj in case.objects if obj.kind == (spec.target or "party")]
+    return []
+
+
+def field_of(case: Case, path: str) -> tuple[str, FieldSpec]:
+    """The object id and the field an answer's path names; a one-line error otherwise."""
+    object_id, _, field = path.partition(".")
+    kinds = {obj.id: obj.kind for obj in case.objects if obj.kind in KINDS.values()}
+    if object_id not in kinds:
+        raise InputError(f"{path}: no party, asset or event {object_id!r} in the case",
+                         field="PATH", hint=_close(object_id, sorted(kinds), "objects"))
+    kind = kinds[object_id]
+    cat = catalogue()
+    spec = cat.field(kind, field)
+    if spec is None:
+        raise InputError(f"{path}: a {kind} has no fact {field!r}", field="PATH",
+                         hint=suggest(field, cat.paths(kind)))
+    return object_id, spec
+
+
+def _close(wrong: str, known: list[str], label: str) -> str:
+    close = difflib.get_close_matches(wrong, known, n=3, cutoff=0.6)
+    return f"did you mean {' or '.join(close)}?" if close else f"{label}: {listing(known)}"
+
+
+def apply_answers(file: str | Path, answers: Sequence[Answer], source: str,
+                  status: str = "confirmed", text: str | None = None) -> Written:
+    """The case file ``file`` (or its ``text`` so far) with ``answers`` written in, each with
+    ``status`` and ``source``; raises ``InputError`` (one line, naming the answer) for a bad
+    path, value or source, or for an answer that cannot be written without changing anything
+    else."""
+    name = str(file)
+    before = Path(file).read_text(encoding="utf-8") if text is None else text
+    original = load_file(file) if text is None else load_bytes(before.encode(), name)
+    case = case_from_document(original)
+    if source not in case.sources:
+        raise InputError(f"--source {source!r} is not one of the case's sources",
+                         Location(name), hint="sources: " + ", ".join(case.sources))
+    current = before
+    for answer in answers:
+        current, case = _apply_one(name, current, case, answer, source, status)
+    return Written(name, before, current, case)
+
+
+def _apply_one(name: str, text: str, case: Case, answer: Answer, source: str,
+               status: str) -> tuple[str, Case]:
+    object_id, spec = field_of(case, answer.path)
+    yaml, rendered, data = _round_trip(text)
+    holder = _object(data, object_id)
+    data_path, node = _node(spec, holder, answer, source, status)
+    _set(holder, data_path, node)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    merged = _carry_over(text, rendered, out.getvalue(), answer)
+    if _plain(merged) != _plain(out.getvalue()):  # the carried-over lines mean something else
+        raise _layout(answer, [])
+    try:
+        new_case = case_from_document(load_bytes(merged.encode(), name))
+    except RexError as exc:
+        first = flatten(exc)[0]
+        raise InputError(f"{answer}: {first.message}", Location(name), field="VALUE",
+                         hint=first.hint or f"answer {allowed(spec)}") from None
+    return merged, new_case
+
+
+def _plain(text: str) -> Any:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def _round_trip(text: str) -> tuple[YAML, str, Any]:
+    """A round-trip loader set to the file's indentation (the one whose rendering differs
+    least from the file), its rendering of the file, and the loaded document."""
+    best: tuple[int, YAML, str, Any] | None = None
+    for mapping, sequence, offset in _INDENTS:
+        yaml = YAML(typ="rt")
+        yaml.preserve_quotes = True
+        yaml.width = 4096
+        yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+        data = yaml.load(text)
+        out = io.StringIO()
+        yaml.dump(data, out)
+        rendered = out.getvalue()
+        if rendered == text:
+            return yaml, rendered, data
+        differing = sum(1 for tag, *_ in difflib.SequenceMatcher(
+            None, text.splitlines(), rendered.splitlines(), autojunk=False).get_opcodes()
+            if tag != "equal")
+        if best is None or differing < best[0]:
+            best = (differing, yaml, rendered, data)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def _object(data: Any, object_id: str) -> CommentedMap:
+    for section in KINDS:
+        for item in data.get(section) or ():
+            if isinstance(item, CommentedMap) and str(item.get("id")) == object_id:
+                return item
+    raise InputError(f"no object {object_id!r}")  # field_of has checked it exists
+
+
+def _node(spec: FieldSpec, holder: Mapping[str, Any], answer: Answer, source: str,
+          status: str) -> tuple[tuple[str, ...], Any]:
+    """Where the answer goes in the object's mapping, and the value to write there: the long
+    form (value, status, source), or for money the amount with its currency."""
+    path = spec.data_path
+    if spec.computed:
+        path = _computed_path(spec, holder, answer)
+    value = _value(spec, answer)
+    if spec.type == "list" and spec.target is not None:  # each reference in the long form
+        items = CommentedSeq()
+        for item in value:
+            items.append(_long_form(item, source, status))
+        items.fa.set_flow_style()
+        return path, items
+    return path, _long_form(value, source, status, spec.currency)
+
+
+def _long_form(value: Any, source: str, status: str, currency: str | None = None) -> Any:
+    node = CommentedMap()
+    if currency is not None:
+        node["amount"] = value
+        node["currency"] = currency
+    else:
+        node["value"] = value
+    node["status"] = status
+    node["source"] = source
+    node.fa.set_flow_style()
+    return node
+
+
+def _computed_path(spec: FieldSpec, holder: Mapping[str, Any],
+                   answer: Answer) -> tuple[str, ...]:
+    """A fact rex works out from others, answered through the one it is read from: an event's
+    date through the date it is taken from (dates.occurred if none is given)."""
+    if spec.path in {"date", "cma_test_date"}:
+        dates = holder.get("dates") or {}
+        if "count" in holder or ("started" in dates and "ended" in dates
+                                 and "completed" not in dates and "occurred" not in dates):
+            raise InputError(f"{answer.path}: the event is a course of conduct",
+                             field="PATH", hint="answer its dates.started or dates.ended")
+        if spec.path == "cma_test_date":
+            return ("dates", "completed")
+        given = next((name for name in _EVENT_DATE_ORDER if name in dates), "occurred")
+        return ("dates", given)
+    raise InputError(f"{answer.path}: rex works this fact out from others", field="PATH",
+                     hint=spec.description or "answer the facts it is worked out from")
+
+
+def _value(spec: FieldSpec, answer: Answer) -> Any:
+    text = answer.value
+    if not text:
+        raise InputError(f"{answer}: no value", field="VALUE", hint=f"answer {allowed(spec)}")
+    if spec.type == "bool":
+        word = text.lower()
+        if word in {"yes", "y", "true"}:
+            return True
+        if word in {"no", "n", "false"}:
+            return False
+        raise InputError(f"{answer}: not a yes or no", field="VALUE", hint="answer yes or no")
+    if spec.type == "number":
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            return text  # a bound or a range, read by the case loader
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if spec.type == "date" and _ISO_DAY.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"{answer}: {text} is not a day of the calendar", field="VALUE",
+                             hint=f"answer {allowed(spec)}") from None
+    if spec.type == "list":
+        items = CommentedSeq(item.strip() for item in text.split(",") if item.strip()
+                             and item.strip().lower() != "none")
+        wrong = [item for item in items if spec.values and item not in spec.values]
+        if wrong:
+            raise InputError(f"{answer}: {wrong[0]!r} is not an allowed value", field="VALUE",
+                             hint=_close(wrong[0], list(spec.values or ()), "answer any of"))
+        items.fa.set_flow_style()
+        return items
+    if spec.values and text not in spec.values:
+        raise InputError(f"{answer}: {text!r} is not an allowed value", field="VALUE",
+                         hint=_close(text, list(spec.values), "answer one of"))
+    return text
+
+
+def _set(holder: CommentedMap, path: tuple[str, ...], node: Any) -> None:
+    here = holder
+    for key in path[:-1]:
+        nxt = here.get(key)
+        if not isinstance(nxt, CommentedMap):
+            nxt = CommentedMap()
+            if here.fa.flow_style():
+                nxt.fa.set_flow_style()
+            here[key] = nxt
+        here = nxt
+    here[path[-1]] = node
+
+
+def _carry_over(original: str, before: str, after: str, answer: Answer) -> str:
+    """The lines ruamel's rendering changed from ``before`` to ``after``, applied to the file
+    as written (``original``): each change must sit on lines ruamel renders as the file has
+    them."""
+    file_lines = original.splitlines(keepends=True)
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    same: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, old, file_lines, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            same[block.a + offset] = block.b + offset
+    out = list(file_lines)
+    shift = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new,
+                                                       autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2:  # an insertion, after the line above it
+            above = _above_comments(old, i1, new[j1])
+            if above - 1 not in same:
+                raise _layout(answer, new[j1:j2])
+            at = same[above - 1] + 1
+        else:
+            lines = [same.get(i) for i in range(i1, i2)]
+            if None in lines or lines != list(range(lines[0] or 0, (lines[0] or 0) + len(lines))):
+                raise _layout(answer, new[j1:j2])
+            at = lines[0] or 0
+        position = at + shift
+        out[position:position + (i2 - i1)] = new[j1:j2]
+        shift += (j2 - j1) - (i2 - i1)
+    return "".join(out)
+
+
+def _above_comments(lines: Sequence[str], at: int, inserted: str) -> int:
+    """An insertion point moved above the comments and blank lines that end a mapping but
+    are written less indented than the inserted line: they introduce what comes next."""
+    indent = len(inserted) - len(inserted.lstrip())
+    while at > 0:
+        line = lines[at - 1]
+        stripped = line.lstrip()
+        if stripped.strip() and not (stripped.startswith("#")
+                                     and len(line) - len(stripped) < indent):
+            break
+        at -= 1
+    return at
+
+
+def _layout(answer: Answer, lines: Sequence[str]) -> InputError:
+    snippet = " ".join("".join(lines).split())
+    return InputError(f"{answer}: the answer falls where the file's layout (a flow mapping "
+                      f"over several lines, or mixed indentation) cannot be kept", field="PATH",
+                      hint=f"write it by hand: {snippet}")
