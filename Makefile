@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.13 $(wildcard $(PYENV_ROOT)/versions/3.13*/bi
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] <= (3,13))' 2>/dev/null && echo $$p && break; done)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint rules unit soak bench clean
+.PHONY: help run test lint rules unit browser soak bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -36,8 +36,17 @@ rules: $(STAMP)  ## rule lint, and every rule tested by cases at 100% coverage
 	$(BIN)/rex rules lint --strict
 	$(BIN)/rex rules test --min-coverage 100 -j 2
 
-unit: $(STAMP)  ## the test suite only, in one process per core
+unit: $(STAMP) browser  ## the test suite only, in one process per core
 	$(BIN)/pytest -n auto
+
+browser:  ## Debian's chromium for the HTML brief's browser test, where apt-get may run
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt="apt-get"; elif sudo -n true 2>/dev/null; then apt="sudo -n apt-get"; fi; \
+	  if [ -n "$$apt" ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive $$apt install -y -q chromium >/dev/null 2>&1 || \
+	    { DEBIAN_FRONTEND=noninteractive $$apt update -q >/dev/null 2>&1 && \
+	      DEBIAN_FRONTEND=noninteractive $$apt install -y -q chromium >/dev/null 2>&1; } || true; fi; \
+	  command -v chromium >/dev/null 2>&1 || echo "chromium could not be installed: the browser test is skipped"; }
 
 test: lint rules unit  ## lint, rule checks, then the test suite
 

@@ -177,6 +177,7 @@ def test_an_interview_takes_answers_skips_and_stops(seed: Path) -> None:
     assert session.written is not None and "reverse-engineering" in session.written.diff
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_rex_ask_in_a_terminal_answers_three_questions_and_writes_on_yes(seed: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     rex = Path(sys.executable).with_name("rex")

@@ -64,6 +64,7 @@ def test_hostile_names_are_data_in_every_output(tmp_path: Path) -> None:
     outputs = {
         "text": run("report", case, "--detail"),
         "md": run("report", case, "--format", "md", "--detail"),
+        "html": run("report", case, "--format", "html"),
         "check-text": run("check", case),
         "check-md": run("check", case, "--format", "md"),
         "github": run("check", case, "--format", "github"),
@@ -75,6 +76,8 @@ def test_hostile_names_are_data_in_every_output(tmp_path: Path) -> None:
     assert not re.search(r"(?<!\\)<img", outputs["md"])
     assert not re.search(r"(?<!\\)\]\(https://evil", outputs["md"])
     assert not re.search(r"(?<!\\)@everyone", outputs["md"])
+    assert "<img" not in outputs["html"] and "&lt;img src=x onerror=alert(1)&gt;" \
+        in outputs["html"]
     ET.fromstring(run("check", case, "--format", "junit"))
     json.loads(run("check", case, "--format", "sarif"))
     report = json.loads(run("report", case, "--format", "json"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..report import Report
-from . import json_report, markdown, text
+from . import html, json_report, markdown, text
 
 Renderer = Callable[[Iterable[Report], int], Iterator[str]]
 
@@ -21,6 +21,7 @@ RENDERERS: dict[str, Renderer] = {
     "md": markdown.stream,
     "json": json_report.stream,
     "jsonl": json_report.stream_lines,
+    "html": html.stream,
 }
 
 

@@ -22,6 +22,7 @@ from ..matchers import EngineMatch
 from ..matchers.oracle import Evaluator
 from ..model import SEVERITIES, STATUS_RANK, Case, Finding, NotApplied, NotAssessed, Step
 from .finding import finding as explain_match
+from .picture import Picture, picture
 from .questions import RankedQuestion, ranked_questions
 from .whynot import why_not
 
@@ -62,6 +63,8 @@ class Report:
     audience_name: str | None = None
     parties: tuple[tuple[str, str], ...] = ()
     """(id, name) of the case's parties, for headings."""
+    picture: Picture | None = None
+    """Who owns or controls whom, and when the events happened (the HTML brief draws it)."""
     detail: bool = False
     """Render every finding in full after the summary."""
     version: str = __version__
@@ -134,6 +137,7 @@ def build_report(
         audience=audience,
         audience_name=_party_name(case, audience),
         parties=tuple((o.id, o.name) for o in case.of_kind("party")),
+        picture=picture(case),
     )
 
 
