@@ -166,7 +166,12 @@ class Evaluator:
                         if not supports:
                             changed = True
                             self._index_derived(world, fact)
-                        if len(supports) < 8 and all(s.assignment != assignment for s in supports):
+                        # Another rule with the same bindings is another support, and every
+                        # rule keeps one: a trial answer that takes one rule's support away
+                        # must still find the others (report.questions takes them over).
+                        same_rule = [s for s in supports if s.rule.id == rule.id]
+                        if all(s.assignment != assignment for s in same_rule) and (
+                                not same_rule or len(supports) < 8):
                             supports.append(Support(rule, dict(assignment)))
 
     def _index_derived(self, world: str, fact: Derived) -> None:
