@@ -54,6 +54,7 @@ soak: $(STAMP)  ## the property and fuzz tests at twenty times the example count
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest tests/test_hardening.py tests/test_oracle.py tests/test_report.py tests/test_durable_pitfalls.py
 
 bench: $(STAMP)  ## benchmarks; results go to docs/performance.md
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 clean:  ## remove the virtual environment and caches

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.cost import bounded_cost, streaming_cost  # noqa: E402
 from bench.generate import Generator, to_yaml  # noqa: E402
 from bench.generate import cases as generate  # noqa: E402
+from bench.peers import peer_figures  # noqa: E402
 from bench.screening import screening_cost  # noqa: E402
 from engine.cases import case_from_document  # noqa: E402
 from engine.evaluate import Engine  # noqa: E402
@@ -210,6 +211,15 @@ def arguments() -> argparse.Namespace:
     return args
 
 
+def side_figures(engine: Engine, quick: bool) -> tuple[list[str], ...]:
+    """The sections measured in fresh processes or their own harness: cost at the limits,
+    memory over many files, name screening and the peer benchmark."""
+    return (bounded_cost(SEED, 100 if quick else 1000),
+            streaming_cost(SEED, *((30, 300) if quick else (300, 3000))),
+            screening_cost(engine, SEED, 3 if quick else 7),
+            peer_figures(300 if quick else 1000))
+
+
 def main() -> None:
     args = arguments()
     texts = generate(args.cases)
@@ -256,10 +266,8 @@ def main() -> None:
                          if outcome_of(engine, pool[slot]) != outcome)
     warm = mem[1][1] if len(mem) > 1 else mem[0][1]
     starts = startup(5 if not args.quick else 2)
-    cost = bounded_cost(SEED, 100 if args.quick else 1000)
-    streamed = streaming_cost(SEED, *((30, 300) if args.quick else (300, 3000)))
+    cost, streamed, screened, peers = side_figures(engine, args.quick)
     loaders = yaml_loaders(texts[:200])
-    screened = screening_cost(engine, SEED, 3 if args.quick else 7)
 
     lines = [
         "# Performance",
@@ -355,6 +363,14 @@ def main() -> None:
         "for the seed case, so it runs over a tenth as many files.",
         "",
         *streamed,
+        "",
+        "## The peer benchmark (../shared/peers, paired.py)",
+        "",
+        "Six rules written for several engines; rex runs them from `rules/peers.yaml` in the "
+        "peer harness. The goal set for rex's engine is at least 1.0 times raw durable_rules "
+        "engine only and 0.5 times end to end.",
+        "",
+        *peers,
         "",
         "## Name screening (docs/screening.md; median of runs interleaved with the baseline)",
         "",

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import durable_rules_engine
 import pytest
 from durable import engine as durable_engine
 from durable.engine import MessageNotHandledException, MessageObservedException
@@ -308,26 +309,27 @@ def test_5_rex_turns_a_failed_action_into_an_error(engine: Engine, monkeypatch: 
     assert engine.session(None).live_facts() == 0
 
 
-def test_5_a_failure_inside_durable_s_action_runner_moves_the_session_to_fresh_rulesets(
+def test_5_a_failure_in_the_c_core_while_running_actions_moves_the_session_to_fresh_rulesets(
         engine: Engine, monkeypatch: Any) -> None:
-    # durable_rules locks a ruleset's state while it runs actions; an exception inside its own
-    # runner leaves the lock in place and every later action on that ruleset is lost for 60 s.
+    # rex runs actions through the C core itself (durable_rules' own action runner is never
+    # used); a failure there may leave the ruleset's state locked, so the session moves on.
     case = noise_case()
     expected = engine.statuses(case)
     live = engine.session(None)
     renewals = live.renewals
-    real = durable_engine.Closure.__init__
+    real = durable_rules_engine.complete_and_start_action
     armed = [True]
 
-    def failing_once(self: Any, *args: Any, **kwargs: Any) -> None:
+    def failing_once(*args: Any) -> Any:
         if armed[0]:
             armed[0] = False
-            raise RuntimeError("failure inside durable_rules' action runner")
-        real(self, *args, **kwargs)
+            raise RuntimeError("failure inside the C core's action loop")
+        return real(*args)
 
-    monkeypatch.setattr(durable_engine.Closure, "__init__", failing_once)
+    monkeypatch.setattr(durable_rules_engine, "complete_and_start_action", failing_once)
     with pytest.raises(EngineError, match="failed while running actions"):
         live.run(encode_case(case))
+    assert not armed[0], "the action loop must go through complete_and_start_action"
     monkeypatch.undo()
     assert engine.statuses(case) == expected
     assert live.renewals == renewals + 1
@@ -640,30 +642,33 @@ def test_21_learning_actions_are_abandoned_after_10_seconds_of_wall_clock(monkey
     assert state == 0
 
 
-def test_21_rex_reruns_a_case_whose_actions_were_abandoned(engine: Engine,
+def test_21_rex_reads_no_wall_clock_while_running_actions(engine: Engine,
                                                           monkeypatch: Any) -> None:
+    # The 10-second abandonment lives in durable_rules' Python action runner, which rex does
+    # not use: a clock that jumps by 11 s at every reading changes nothing.
     case = noise_case()
     expected = engine.statuses(case)
     live = engine.session(None)
     renewals = live.renewals
-    real = durable_engine._unix_now
-    jumps = [0.0, 100.0]  # one wall-clock jump of 100 s, during the first action
-
-    def clock() -> float:
-        return jumps.pop(0) if jumps else real()
-
-    monkeypatch.setattr(durable_engine, "_unix_now", clock)
+    ticks = iter(range(0, 10**9, 11))
+    monkeypatch.setattr(durable_engine, "_unix_now", lambda: float(next(ticks)))
     assert engine.statuses(case) == expected
-    assert live.renewals == renewals + 1
+    assert live.renewals == renewals
     monkeypatch.undo()
-    assert engine.statuses(case) == expected
     assert live.live_facts() == 0
 
 
-def test_21_rex_refuses_to_report_when_actions_keep_being_abandoned(engine: Engine,
-                                                                    monkeypatch: Any) -> None:
-    ticks = iter(range(0, 10**9, 11))
-    monkeypatch.setattr(durable_engine, "_unix_now", lambda: float(next(ticks)))
+def test_21_rex_refuses_to_report_when_the_core_keeps_deferring_facts(engine: Engine,
+                                                                      monkeypatch: Any) -> None:
+    # A state left locked by an unfinished action makes the C core defer new facts: rex runs
+    # the case again on fresh rulesets, and stops with an error if that happens twice.
+    real = durable_rules_engine.assert_fact
+
+    def deferring(handle: Any, text: str) -> Any:
+        code = real(handle, text)
+        return (99, *code[1:]) if code[0] == 0 else code
+
+    monkeypatch.setattr(durable_rules_engine, "assert_fact", deferring)
     with pytest.raises(EngineError, match="abandoned"):
         engine.session(None).run(encode_case(noise_case()))
     monkeypatch.undo()

@@ -190,7 +190,10 @@ def object_facts(obj: CaseObject, encoding: Encoding = NO_RULES,
         suffix = f"@{act.act}" if act.act else ""
         versions: list[tuple[tuple[str, ...], dict[str, Any]]] = []
         confirmed = _properties(act, "c", encoding) if act.exists_in("c") else None
-        wider = _properties(act, "a", encoding)
+        # With every fact confirmed the alleged world reads the same: encode it once.
+        wider = confirmed if confirmed is not None and all(
+            fact.status == "confirmed" for fact in act.facts.values()) \
+            else _properties(act, "a", encoding)
         rest = ("a", "p") if alleged else ("p",)
         if act.possible_only:
             versions.append((("p",), wider))

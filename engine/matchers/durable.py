@@ -10,12 +10,15 @@ paths (docs/durable-rules.md). This module is written so that none of them can b
   an unobserved fact simply not stored (the C result code is read directly);
 * one session id for every case, cleaned by retracting every fact rex asserted; ``delete_state``
   is never called (with joins it kills the process);
+* actions are run through the C core directly (start, run, complete and start the next), not
+  through durable_rules' Python action runner, which json-dumps the state for every action and
+  abandons actions after 10 s of wall-clock time;
 * actions never assert: they record the match, and rex asserts derived facts itself, at the top
   level, so an exception cannot be swallowed half-way through an action;
-* an action that fails, an assert that returns without completing its actions (durable_rules
-  abandons actions after 10 s of wall-clock time), a false "already observed" (its 32-bit fact
-  id hash collides) and a case that would hold too many live facts are all detected; the first
-  two raise ``EngineError`` rather than return a report with a finding missing.
+* an action that fails, a fact the core defers (a locked state), a false "already observed"
+  (its 32-bit fact id hash collides) and a case that would hold too many live facts are all
+  detected; the first two raise ``EngineError`` rather than return a report with a finding
+  missing.
 """
 
 from __future__ import annotations
@@ -141,10 +144,12 @@ class Session:
         for chunk in self.program.chunks:
             name = chunk.name + suffix
             definition = chunk.definition()
+            direct: dict[str, Callable[[Mapping[str, Any]], None]] = {}
             for rule in chunk.rules:
                 action = f"{name}/{rule.name}"
                 definition[rule.name]["run"] = action
-                self.host.actions[action] = self._action(rule)
+                direct[rule.name] = self._action(rule)
+                self.host.actions[action] = _closure_action(direct[rule.name])
             try:
                 self.host.set_rulesets({name: definition})
             except Exception as exc:
@@ -154,7 +159,7 @@ class Session:
                 ) from None
             self._names[chunk.name] = name
             ruleset = self.host.get_ruleset(name)
-            target = _Target(chunk.name, ruleset, ruleset._handle)
+            target = _Target(chunk.name, ruleset, ruleset._handle, direct)
             for pair in sorted(chunk.observes):
                 self._targets[pair].append(target)
 
@@ -170,7 +175,7 @@ class Session:
         self._errors.clear()
         self._register()
 
-    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
+    def _action(self, rule: CompiledRule) -> Callable[[Mapping[str, Any]], None]:
         names = list(enumerate(rule.bindings))
         derive = rule.derive
         activations = self._activations
@@ -183,9 +188,8 @@ class Session:
         rule_name = rule.name
         variant = rule.variant
 
-        def action(c: Any) -> None:
+        def action(message: Mapping[str, Any]) -> None:
             try:
-                message = c._m
                 if report:
                     activations.append(
                         (rule_name, tuple([message[var]["k"] for var in pattern_names])))
@@ -217,9 +221,8 @@ class Session:
                 self._renew()
                 if attempt == 2:
                     raise EngineError(
-                        "the rule engine abandoned rule actions twice (durable_rules drops "
-                        "actions when its wall clock jumps by more than 10 s); no report was "
-                        "produced"
+                        "the rule engine abandoned rule actions twice (it deferred facts to a "
+                        "state locked by an unfinished action); no report was produced"
                     ) from None
         raise AssertionError("unreachable")
 
@@ -258,7 +261,7 @@ class Session:
                                 raise EngineError(
                                     f"the case needs more than {MAX_LIVE_FACTS:,} live facts "
                                     "in one ruleset; split it into smaller cases")
-                            self._run_actions(target.ruleset, result[1])
+                            self._run_actions(target, result[1])
                         else:
                             self._assert(target, fact, text, stored, retry_first=True)
                     else:
@@ -334,41 +337,42 @@ class Session:
                     f"the case needs more than {MAX_LIVE_FACTS:,} live facts in one ruleset; "
                     "split it into smaller cases"
                 )
-            self._run_actions(target.ruleset, offset)
+            self._run_actions(target, offset)
             return
         raise EngineError(f"could not give a fact of kind {fact['ft']!r} a unique id in the "
                           "rule engine")
 
-    def _run_actions(self, ruleset: Any, offset: Any) -> None:
-        """Run the actions an assert made ready, as Ruleset.do_actions does (durable_rules
-        2.0.28, engine.py), and see whether the engine completed them."""
+    def _run_actions(self, target: _Target, offset: Any) -> None:
+        """Run the actions an assert made ready, straight through the C core: start, run rex's
+        action on the match, complete and start the next, until none is left. This is what
+        durable_rules' Ruleset.do_actions does, without its Python layer: no state written
+        back (rex's actions never change it), no JSON of the state per action, no action
+        timeout read from the wall clock (docs/durable-rules.md)."""
+        handle = target.handle
         try:
-            ready = durable_rules_engine.start_action_for_state(ruleset._handle, offset)
+            ready = durable_rules_engine.start_action_for_state(handle, offset)
         except Exception as exc:
             raise EngineError(f"the rule engine could not start actions: {exc}") from None
         if not ready:
             return  # nothing matched: the common case
-        outcome: list[tuple[Any, Any]] = []
-        try:
-            ruleset._flush_actions(json.loads(ready[0]), {"message": json.loads(ready[1])},
-                                   offset, lambda error, state: outcome.append((error, state)))
-        except BaseException as exc:
-            with contextlib.suppress(Exception):
-                durable_rules_engine.abandon_action(ruleset._handle, offset)
-            raise _ActionFailed(f"the rule engine failed while running actions: {exc!r}") \
-                from None
-        if not outcome:
-            # durable_rules returned without completing the actions (its action timeout reads
-            # the wall clock). The state stays locked for 60 s and every action in that time
-            # would be lost: run the case again on fresh rulesets.
-            raise _Abandoned()
-        error, state = outcome[0]
-        if self._errors:
-            raise _ActionFailed("a rule action failed: " + "; ".join(self._errors[:3]))
-        if error:
-            raise _ActionFailed(f"the rule engine failed while running actions: {error}")
-        if isinstance(state, dict) and state.get("exception"):
-            raise _ActionFailed(f"a rule action failed: {str(state['exception'])[:300]}")
+        actions = target.actions
+        errors = self._errors
+        text = ready[1]
+        while text:
+            try:
+                for name, message in loads(text).items():
+                    actions[name](message)
+                    break
+                if errors:
+                    raise _ActionFailed("a rule action failed: " + "; ".join(errors[:3]))
+                text = durable_rules_engine.complete_and_start_action(handle, offset)
+            except BaseException as exc:
+                with contextlib.suppress(Exception):
+                    durable_rules_engine.abandon_action(handle, offset)
+                if isinstance(exc, _ActionFailed):
+                    raise
+                raise _ActionFailed(f"the rule engine failed while running actions: {exc!r}") \
+                    from None
 
     def _drain(self, pending: deque[Mapping[str, Any]], seen: set[str]) -> None:
         """Run any action the engine still holds (none is expected; see tests)."""
@@ -411,8 +415,15 @@ class Session:
         return total
 
 
+def _closure_action(action: Callable[[Mapping[str, Any]], None]) -> Callable[[Any], None]:
+    """The action as durable_rules' own layer calls it (with a Closure), for ``_drain``."""
+    def run(closure: Any) -> None:
+        action(closure._m)
+    return run
+
+
 class _Abandoned(Exception):
-    """durable_rules returned from an assert without completing its actions."""
+    """The C core deferred a fact: a state is locked by an action that was not completed."""
 
 
 class _ActionFailed(Exception):
@@ -428,12 +439,15 @@ class _Target:
     chunk: str
     ruleset: Any
     handle: Any
+    actions: Mapping[str, Callable[[Mapping[str, Any]], None]]
+    """rex's action for each rule of the ruleset, by the rule's name in it."""
     live: int = 0
 
 
 # Result codes of durable_rules_engine.assert_fact (rules.h).
 _OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+loads = json.JSONDecoder().decode
 """Facts as durable_rules reads them (compact; the C parser takes any JSON spacing)."""
 
 
