@@ -175,9 +175,7 @@ class _Builder:
         source = raw["source"]
         self.check_source(source, (*path, "source"))
         facts: dict[str, Fact] = {}
-        for spec in self.cat.fields[kind].values():
-            if spec.computed:
-                continue
+        for spec in self.cat.read_from(kind, raw):
             if spec.type == "list" and spec.target is not None:
                 fact = self.link_list(spec, raw, path, status, source)
             else:

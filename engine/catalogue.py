@@ -11,7 +11,7 @@ catalogue's types.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,25 @@ class Catalogue:
 
     def paths(self, kind: str) -> list[str]:
         return sorted(self.fields.get(kind, {}))
+
+    @functools.cached_property
+    def _read(self) -> Mapping[str, Mapping[str, tuple[tuple[int, FieldSpec], ...]]]:
+        out: dict[str, dict[str, list[tuple[int, FieldSpec]]]] = {}
+        for kind, specs in self.fields.items():
+            here = out.setdefault(kind, {})
+            for index, spec in enumerate(specs.values()):
+                if not spec.computed:
+                    key = spec.data_path[0] if spec.data_path else spec.path
+                    here.setdefault(key, []).append((index, spec))
+        return {kind: {key: tuple(found) for key, found in keys.items()}
+                for kind, keys in out.items()}
+
+    def read_from(self, kind: str, keys: Iterable[str]) -> list[FieldSpec]:
+        """The facts of ``kind`` a case reads from an object with these top-level keys, in
+        catalogue order (each object reads a few of the catalogue's fields, not all)."""
+        index = self._read.get(kind, {})
+        found = [entry for key in keys for entry in index.get(key, ())]
+        return [spec for _, spec in sorted(found, key=lambda entry: entry[0])]
 
 
 _SCALARS = {
