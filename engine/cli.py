@@ -25,7 +25,6 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__, screening
-from .answers import Answer, apply_answers
 from .cases import load_case
 from .check import BaselineRecorder, Gate, Totals, case_files, iter_check, run_check
 from .coverage import coverage, percent
@@ -34,8 +33,6 @@ from .diff import diff as compute_diff
 from .errors import ErrorList, InputError, Location, RexError, flatten
 from .evaluate import Engine
 from .explain import explain as explain_rule
-from .interview import Interview, changes
-from .interview import run as run_interview
 from .jsonfiles import read_json
 from .lint import lint
 from .model import STATUS_RANK, Case
@@ -445,6 +442,10 @@ def answer(case: str, answers: tuple[str, ...], source: str | None, alleged: boo
     """Write answers to a report's questions into the case file (PATH as the report prints
     it, such as buyer.listings.us-entity-list.listed=no), each with its status and source;
     comments and layout are kept. Prints the change and what it does to the findings."""
+    # Loaded here: the round-trip YAML library is only for commands that write case files.
+    from .answers import Answer, apply_answers  # noqa: PLC0415
+    from .interview import changes  # noqa: PLC0415
+
     if source is None:
         raise click.UsageError("--source is required: the entry of the case's sources the "
                                "answers come from")
@@ -474,6 +475,9 @@ def ask(case: str, source: str | None, alleged: bool | None, yes: bool, dry_run:
     """Put the report's questions one at a time, most decisive first: each answer is checked
     like the case file, the case evaluated again and what changed shown. At the end the
     change to the file is shown, and written only on a yes."""
+    from .interview import Interview  # noqa: PLC0415 - as in rex answer
+    from .interview import run as run_interview  # noqa: PLC0415
+
     loaded = load_case(case)
     engine = Engine(_pack(rule_paths))
     if source is None:
