@@ -30,6 +30,7 @@ from durable import engine as durable_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.answers import answer_cost  # noqa: E402
 from bench.cost import bounded_cost, streaming_cost  # noqa: E402
 from bench.generate import Generator, to_yaml  # noqa: E402
 from bench.generate import cases as generate  # noqa: E402
@@ -217,7 +218,8 @@ def side_figures(engine: Engine, quick: bool) -> tuple[list[str], ...]:
     return (bounded_cost(SEED, 100 if quick else 1000),
             streaming_cost(SEED, *((30, 300) if quick else (300, 3000))),
             screening_cost(engine, SEED, 3 if quick else 7),
-            peer_figures(300 if quick else 1000))
+            peer_figures(300 if quick else 1000),
+            answer_cost(engine, SEED, 2 if quick else 5))
 
 
 def main() -> None:
@@ -266,7 +268,7 @@ def main() -> None:
                          if outcome_of(engine, pool[slot]) != outcome)
     warm = mem[1][1] if len(mem) > 1 else mem[0][1]
     starts = startup(5 if not args.quick else 2)
-    cost, streamed, screened, peers = side_figures(engine, args.quick)
+    cost, streamed, screened, peers, answered = side_figures(engine, args.quick)
     loaders = yaml_loaders(texts[:200])
 
     lines = [
@@ -371,6 +373,10 @@ def main() -> None:
         "engine only and 0.5 times end to end.",
         "",
         *peers,
+        "",
+        "## One answer in rex ask (the seed case, median of runs)",
+        "",
+        *answered,
         "",
         "## Name screening (docs/screening.md; median of runs interleaved with the baseline)",
         "",
