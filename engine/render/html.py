@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from ..model import Deadline, Finding
 from ..report import Report, brief
 from ..report.picture import Picture, layout
-from .json_report import deadline_dict, deadline_words
+from .json_report import amount_words, deadline_dict, deadline_words
 from .safe import visible
 
 NODE_W, LAYER_GAP, GRAPH_W = 220, 70, 760
@@ -314,10 +314,7 @@ def _finding(finding: Finding) -> list[str]:
     if finding.amounts:
         out.append("<ul>")
         for amount in finding.amounts:
-            value = (f"{amount.currency} {amount.value:,.0f}" if amount.value is not None
-                     else "unknown")
-            if amount.value is not None and not amount.complete:
-                value = "at least " + value
+            value = amount_words(amount)
             out.append(f"<li>{esc(amount.what)}: {esc(value)} ({esc(amount.basis)})</li>")
         out.append("</ul>")
     if finding.facts:

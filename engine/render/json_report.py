@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from ..model import Deadline, FactUse, Finding
+from ..model import Amount, Deadline, FactUse, Finding
 from ..report import REPORT_SCHEMA, RankedQuestion, Report, brief
 
 
@@ -131,6 +131,15 @@ def deadline_dict(deadline: Deadline) -> dict[str, Any]:
     if deadline.ended:
         data["ended"] = deadline.ended
     return data
+
+
+def amount_words(amount: Amount) -> str:
+    """An amount at stake in words: "USD 374,474", "at least GBP 10,000,000" where a term
+    could not be computed, or "unknown"."""
+    if amount.value is None:
+        return "unknown"
+    value = f"{amount.currency} {amount.value:,.0f}"
+    return value if amount.complete else "at least " + value
 
 
 def deadline_words(deadline: Deadline) -> str:

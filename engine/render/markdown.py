@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from ..model import Finding
 from ..report import Report, brief
-from .json_report import deadline_dict, deadline_words
+from .json_report import amount_words, deadline_dict, deadline_words
 from .safe import markdown_text, visible
 
 _HEADINGS = {
@@ -174,10 +174,7 @@ def _finding(finding: Finding) -> list[str]:
         out.append("| at stake | amount | basis |")
         out.append("|---|---|---|")
         for amount in finding.amounts:
-            value = (f"{amount.currency} {amount.value:,.0f}" if amount.value is not None
-                     else "unknown")
-            if amount.value is not None and not amount.complete:
-                value = "at least " + value
+            value = amount_words(amount)
             out.append(f"| {_cell(amount.what)} | {value} | {_cell(amount.basis)} |")
         out.append("")
     if finding.facts:

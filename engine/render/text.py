@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from ..model import Finding
 from ..report import Report, brief
-from .json_report import deadline_words
+from .json_report import amount_words, deadline_words
 from .safe import visible
 
 WIDTH = 100
@@ -203,10 +203,7 @@ def _finding(finding: Finding, refs: dict[tuple[str, str], str]) -> list[str]:
     if finding.amounts:
         lines.append("  At stake:")
         for amount in finding.amounts:
-            value = (f"{amount.currency} {amount.value:,.0f}" if amount.value is not None
-                     else "unknown")
-            if amount.value is not None and not amount.complete:
-                value = "at least " + value
+            value = amount_words(amount)
             lines.extend(_wrap(f"- {value}: {amount.what}. {amount.basis}", first="    ",
                                indent="      "))
     if finding.facts:
