@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import comparison
 from .cases import load_case
 from .errors import EngineError, RexError, flatten
 from .evaluate import Engine
@@ -355,17 +356,12 @@ BASELINE_SCHEMA = 1
 
 
 def finding_key(finding: Finding) -> str:
-    on = ",".join(f"{k}={v}" for k, v in sorted(finding.on.items()))
-    return f"{finding.rule}[{on}]"
+    return comparison.key(finding.rule, finding.on)
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:
-    """What a baseline remembers of a finding: status, deadlines and who acts."""
-    return {
-        "status": finding.status,
-        "deadlines": {d.id: (d.date.isoformat() if d.date else None) for d in finding.deadlines},
-        "who_acts": sorted({who.name for who in finding.who_acts}),
-    }
+    """What a baseline remembers of a finding (``engine.comparison.record``)."""
+    return comparison.record(finding)
 
 
 def baseline_of(result: CheckResult, root: Path | None = None) -> dict[str, Any]:
@@ -431,17 +427,5 @@ def compare_baseline(result: CaseResult, baseline: Mapping[str, Any],
     name = _case_name(result.path, root)
     recorded: Mapping[str, Any] = baseline.get("cases", {}).get(name, {})
     current = {finding_key(f): finding_record(f) for f in result.report.findings}
-    drift: list[Drift] = []
-    for key in sorted(set(recorded) | set(current)):
-        old, new = recorded.get(key), current.get(key)
-        if old is None:
-            drift.append(Drift(name, "new", key, f"status {new['status']}" if new else ""))
-        elif new is None:
-            drift.append(Drift(name, "removed", key, f"was {old['status']}"))
-        elif old != new:
-            changes = []
-            for part in ("status", "deadlines", "who_acts"):
-                if old.get(part) != new.get(part):
-                    changes.append(f"{part} {old.get(part)} -> {new.get(part)}")
-            drift.append(Drift(name, "changed", key, "; ".join(changes)))
-    return drift
+    return [Drift(name, change, key, detail)
+            for change, key, detail in comparison.compare(recorded, current)]

@@ -413,3 +413,37 @@ def test_a_symlink_out_of_the_folder_is_skipped_and_named(tmp_path: Path) -> Non
     followed = CliRunner().invoke(main, ["check", str(root), "--follow-symlinks"])
     assert followed.exit_code == 2  # the linked files are read, and the secret is invalid
     assert "4 case files" in followed.stdout
+
+
+def test_a_changed_penalty_is_drift_and_a_diff_in_the_same_words(tmp_path: Path) -> None:
+    case = tmp_path / "exports.yaml"
+    original = (CASES / "rule-tests" / "us-export" / "entity-list-table-huawei.yaml").read_text()
+    case.write_text(original.split("expect:")[0])
+    baseline, old, new = tmp_path / "baseline.json", tmp_path / "old.json", tmp_path / "new.json"
+    assert run("check", str(case), "--baseline", str(baseline), "--update-baseline")[0] == 0
+    run("report", str(case), "--format", "json", "--output", str(old))
+    case.write_text(case.read_text().replace("amount: 500000", "amount: 900000"))
+    run("report", str(case), "--format", "json", "--output", str(new))
+    code, drift = run("check", str(case), "--baseline", str(baseline))
+    assert code == 1
+    change = ("amounts {'ecra-administrative-penalty': 1000000.0} -> "
+              "{'ecra-administrative-penalty': 1800000.0}")
+    assert change in drift
+    code, diffed = run("diff", str(old), str(new))
+    assert code == 1 and change in diffed
+
+
+def test_a_baseline_written_before_amounts_were_recorded_shows_no_drift_for_them(
+        tmp_path: Path) -> None:
+    case = tmp_path / "exports.yaml"
+    case.write_text((CASES / "rule-tests" / "us-export" / "entity-list-table-huawei.yaml")
+                    .read_text().split("expect:")[0])
+    baseline = tmp_path / "baseline.json"
+    run("check", str(case), "--baseline", str(baseline), "--update-baseline")
+    recorded = json.loads(baseline.read_text())
+    for findings in recorded["cases"].values():
+        for finding in findings.values():
+            finding.pop("amounts")
+    baseline.write_text(json.dumps(recorded))
+    code, output = run("check", str(case), "--baseline", str(baseline))
+    assert code == 0 and "0 changes from the baseline" in output
