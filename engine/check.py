@@ -26,7 +26,7 @@ from .cases import load_case
 from .errors import EngineError, RexError, flatten
 from .evaluate import Engine
 from .expect import Mismatch, compare
-from .matchers.durable import check_engine_build
+from .matchers import check_engine_build
 from .model import STATUS_RANK, Expectations, Finding
 from .report import Report
 from .rulemodel import RulePack

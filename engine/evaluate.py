@@ -12,23 +12,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .cases import with_groups
 from .compiler import Program, compile_selection
 from .inforce import select
-from .matchers import EngineMatch, Matcher
-from .matchers.durable import DurableMatcher, Session, check_engine_build
+from .matchers import EngineMatch, Matcher, check_engine_build, durable_module
 from .matchers.oracle import OracleMatcher
 from .model import Case
 from .report import Report, build_report
 from .rulemodel import RulePack
 from .screening import Screener
 
+if TYPE_CHECKING:
+    from .matchers.durable import Session
+
 Statuses = dict[tuple[str, tuple[str, ...]], str]
 
 
 def durable_matcher(program: Program) -> Matcher:
-    return DurableMatcher(program)
+    matcher: Matcher = durable_module().DurableMatcher(program)
+    return matcher
 
 
 class Engine:
@@ -66,9 +70,10 @@ class Engine:
     def session(self, as_of: dt.date | None = None) -> Session:
         """The durable_rules session behind the default matcher (for tests and benchmarks)."""
         matcher = self.matcher(as_of)
-        if not isinstance(matcher, DurableMatcher):
+        if not isinstance(matcher, durable_module().DurableMatcher):
             raise TypeError("this engine does not run on durable_rules")
-        return matcher.session
+        session: Session = matcher.session
+        return session
 
     def prepare(self, case: Case) -> Case:
         """The case with the rows of the packs' reference tables that name one of its parties,

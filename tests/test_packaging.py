@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 from .conftest import ROOT
@@ -98,3 +99,33 @@ def test_no_resolver_can_satisfy_the_engine_requirement_with_the_stock_build() -
     assert durable.specifier.contains(importlib.metadata.version("durable-rules"))
     assert "durable_rules-2.0.28.tar.gz" in (ROOT / "third_party" / "durable-rules" /
                                              "build.py").read_text()
+
+
+BLOCKED = ("import sys\n"
+           "sys.modules['durable_rules_engine'] = None  # as if durable-rules were not installed\n"
+           "sys.modules['durable'] = None\n"
+           "sys.argv = ['rex', *sys.argv[1:]]\n"
+           "from engine.cli import main\n"
+           "main()\n")
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "cases/anthropic-alibaba-2026.yaml"],
+    ["rules", "list", "--regime", "uk-nsi"],
+    ["rules", "show", "uk-nsi.s14-mandatory-notification"],
+    ["rules", "lint"],
+    ["screen", "Huawei"],
+])
+def test_commands_that_match_nothing_run_without_durable_rules(args: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-c", BLOCKED, *args], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_command_that_matches_says_in_one_line_that_durable_rules_is_missing() -> None:
+    result = subprocess.run([sys.executable, "-c", BLOCKED, "report",
+                             "cases/anthropic-alibaba-2026.yaml"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "the rule engine durable-rules is not installed" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
