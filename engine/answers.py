@@ -67,6 +67,8 @@ class Written:
     before: str
     text: str
     case: Case
+    indent: tuple[int, int, int] | None = None
+    """The (mapping, sequence, offset) indentation the file was found to use."""
 
     @property
     def diff(self) -> str:
@@ -129,7 +131,8 @@ def _close(wrong: str, known: list[str], label: str) -> str:
 
 
 def apply_answers(file: str | Path, answers: Sequence[Answer], source: str,
-                  status: str = "confirmed", text: str | None = None) -> Written:
+                  status: str = "confirmed", text: str | None = None,
+                  indent: tuple[int, int, int] | None = None) -> Written:
     """The case file ``file`` (or its ``text`` so far) with ``answers`` written in, each with
     ``status`` and ``source``; raises ``InputError`` (one line, naming the answer) for a bad
     path, value or source, or for an answer that cannot be written without changing anything
@@ -143,14 +146,14 @@ def apply_answers(file: str | Path, answers: Sequence[Answer], source: str,
                          Location(name), hint="sources: " + ", ".join(case.sources))
     current = before
     for answer in answers:
-        current, case = _apply_one(name, current, case, answer, source, status)
-    return Written(name, before, current, case)
+        current, case, indent = _apply_one(name, current, case, answer, source, status, indent)
+    return Written(name, before, current, case, indent)
 
 
-def _apply_one(name: str, text: str, case: Case, answer: Answer, source: str,
-               status: str) -> tuple[str, Case]:
+def _apply_one(name: str, text: str, case: Case, answer: Answer, source: str, status: str,
+               indent: tuple[int, int, int] | None) -> tuple[str, Case, tuple[int, int, int]]:
     object_id, spec = field_of(case, answer.path)
-    yaml, rendered, data = _round_trip(text)
+    yaml, rendered, data, indent = _round_trip(text, indent)
     holder = _object(data, object_id)
     data_path, node = _node(spec, holder, answer, source, status)
     _set(holder, data_path, node)
@@ -165,18 +168,20 @@ def _apply_one(name: str, text: str, case: Case, answer: Answer, source: str,
         first = flatten(exc)[0]
         raise InputError(f"{answer}: {first.message}", Location(name), field="VALUE",
                          hint=first.hint or f"answer {allowed(spec)}") from None
-    return merged, new_case
+    return merged, new_case, indent
 
 
 def _plain(text: str) -> Any:
     return YAML(typ="safe", pure=True).load(text)
 
 
-def _round_trip(text: str) -> tuple[YAML, str, Any]:
-    """A round-trip loader set to the file's indentation (the one whose rendering differs
-    least from the file), its rendering of the file, and the loaded document."""
-    best: tuple[int, YAML, str, Any] | None = None
-    for mapping, sequence, offset in _INDENTS:
+def _round_trip(text: str, known: tuple[int, int, int] | None = None
+                ) -> tuple[YAML, str, Any, tuple[int, int, int]]:
+    """A round-trip loader set to the file's indentation (``known``, or the one whose
+    rendering differs least from the file), its rendering of the file, the loaded document
+    and the indentation."""
+    best: tuple[int, YAML, str, Any, tuple[int, int, int]] | None = None
+    for mapping, sequence, offset in ([known] if known else _INDENTS):
         yaml = YAML(typ="rt")
         yaml.preserve_quotes = True
         yaml.width = 4096
@@ -186,14 +191,14 @@ def _round_trip(text: str) -> tuple[YAML, str, Any]:
         yaml.dump(data, out)
         rendered = out.getvalue()
         if rendered == text:
-            return yaml, rendered, data
+            return yaml, rendered, data, (mapping, sequence, offset)
         differing = sum(1 for tag, *_ in difflib.SequenceMatcher(
             None, text.splitlines(), rendered.splitlines(), autojunk=False).get_opcodes()
             if tag != "equal")
         if best is None or differing < best[0]:
-            best = (differing, yaml, rendered, data)
+            best = (differing, yaml, rendered, data, (mapping, sequence, offset))
     assert best is not None
-    return best[1], best[2], best[3]
+    return best[1], best[2], best[3], best[4]
 
 
 def _object(data: Any, object_id: str) -> CommentedMap:

@@ -20,7 +20,7 @@ from .inforce import select
 from .matchers import EngineMatch, Matcher, check_engine_build, durable_module
 from .matchers.oracle import OracleMatcher
 from .model import Case
-from .report import Report, build_report
+from .report import RankCache, Report, build_report
 from .rulemodel import RulePack
 from .screening import Screener
 
@@ -97,16 +97,18 @@ class Engine:
         now: dt.datetime | None = None,
         questions: bool = False,
         audience: str | None = None,
+        rank_cache: RankCache | None = None,
     ) -> Report:
         """The report; without ``today``, deadlines are judged today, and those counted in
-        hours at this moment (``now``, timezone-aware, when given)."""
+        hours at this moment (``now``, timezone-aware, when given). ``rank_cache`` carries the
+        questions' trial answers from one report of a ``rex ask`` session to the next."""
         matches = self.matches(case, as_of)
         if today is None:
             now = now or dt.datetime.now(dt.timezone.utc)
             today = dt.date.today()
         return build_report(
             self.prepare(case), self.program(as_of), matches, today=today, now=now,
-            show_all=show_all, questions=questions, audience=audience,
+            show_all=show_all, questions=questions, audience=audience, rank_cache=rank_cache,
         )
 
     def statuses(self, case: Case, as_of: dt.date | None = None) -> Statuses:

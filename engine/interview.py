@@ -17,7 +17,7 @@ from .catalogue import FieldSpec
 from .errors import InputError
 from .evaluate import Engine
 from .model import Case, Finding
-from .report import Report
+from .report import RankCache, Report
 
 SKIP = "skip"
 STOP = "stop"
@@ -35,10 +35,14 @@ class Interview:
     source: str
     status: str
     report: Report
+    case: Case
+    """The case as it was loaded."""
     answers: list[Answer] = field(default_factory=list)
     written: Written | None = None
     passed: set[str] = field(default_factory=set)
     """Question paths answered or skipped in this session."""
+    ranks: RankCache = field(default_factory=RankCache)
+    """The questions' trial answers, tried again after an answer only where it can matter."""
 
     @classmethod
     def start(cls, file: str | Path, engine: Engine, case: Case, source: str,
@@ -46,7 +50,9 @@ class Interview:
         if source not in case.sources:
             raise InputError(f"--source {source!r} is not one of the case's sources",
                              hint="sources: " + ", ".join(case.sources))
-        return cls(str(file), engine, source, status, report_of(engine, case))
+        ranks = RankCache()
+        return cls(str(file), engine, source, status, report_of(engine, case, ranks), case,
+                   ranks=ranks)
 
     def pending(self) -> list[tuple[str, str, str]]:
         """(path, question, what its answers settle) of the questions not yet put, in the
@@ -59,10 +65,15 @@ class Interview:
         cannot be), the case evaluated again; returns what changed, in words."""
         answer = Answer(path, value)
         written = apply_answers(self.file, [answer], self.source, self.status,
-                                text=self.written.text if self.written else None)
+                                text=self.written.text if self.written else None,
+                                indent=self.written.indent if self.written else None)
         if self.written is not None:  # the change is shown against the file as it was
-            written = Written(self.file, self.written.before, written.text, written.case)
-        after = report_of(self.engine, written.case)
+            written = Written(self.file, self.written.before, written.text, written.case,
+                              written.indent)
+        before = self.written.case if self.written is not None else self.case
+        self.ranks.forget(self.engine.program(None), self.engine.prepare(before),
+                          self.engine.prepare(written.case))
+        after = report_of(self.engine, written.case, self.ranks)
         changed = changes(self.report, after)
         self.written, self.report = written, after
         self.answers.append(answer)
@@ -70,8 +81,9 @@ class Interview:
         return changed
 
 
-def report_of(engine: Engine, case: Case) -> Report:
-    return engine.report(case, questions=True)
+def report_of(engine: Engine, case: Case, ranks: RankCache | None = None) -> Report:
+    return engine.report(case, questions=True, rank_cache=ranks)
+
 
 
 def run(interview: Interview, case: Case, ask: Ask, echo: Callable[[str], None]) -> None:

@@ -212,3 +212,18 @@ def test_rex_ask_in_a_terminal_answers_three_questions_and_writes_on_yes(seed: P
     assert _without(yaml.safe_load(after), fields) == _without(yaml.safe_load(before), fields)
     engine = Engine(load_rules())
     assert engine.statuses(load_case(seed)) != engine.statuses(load_case(SEED))
+
+
+def test_after_an_answer_only_the_questions_it_can_touch_are_tried_again(seed: Path) -> None:
+    engine = Engine(load_rules())
+    case = load_case(seed)
+    session = Interview.start(seed, engine, case, "article", "alleged")
+    for path, value in (("model-access.obtained_by", "reverse-engineering"),
+                        ("model-access.computer_access", "yes"),
+                        ("model-access.date", "2024-03")):
+        session.answer(path, value)
+        assert session.written is not None
+        full = engine.report(session.written.case, questions=True)
+        assert session.report.questions == full.questions, path
+        assert session.report.findings == full.findings
+    assert session.ranks.reused > 0, "some questions must be taken from the cache"

@@ -23,10 +23,11 @@ from ..matchers.oracle import Evaluator
 from ..model import SEVERITIES, STATUS_RANK, Case, Finding, NotApplied, NotAssessed, Step
 from .finding import finding as explain_match
 from .picture import Picture, picture
-from .questions import RankedQuestion, ranked_questions
+from .questions import RankCache, RankedQuestion, ranked_questions
 from .whynot import why_not
 
-__all__ = ["REPORT_SCHEMA", "RankedQuestion", "Report", "Summary", "build_report", "why_not"]
+__all__ = ["REPORT_SCHEMA", "RankCache", "RankedQuestion", "Report", "Summary", "build_report",
+           "why_not"]
 
 REPORT_SCHEMA = "2.0"
 
@@ -95,6 +96,7 @@ def build_report(
     show_all: bool = False,
     questions: bool = False,
     audience: str | None = None,
+    rank_cache: RankCache | None = None,
 ) -> Report:
     """The report on one case. Deadlines are judged on ``today`` (or the as-of date); a
     deadline counted in hours is judged on the moment ``now`` when it is given and the report
@@ -108,7 +110,7 @@ def build_report(
     ]
     explained.sort(key=_order)
     findings = [f for f in explained if f.engaged]
-    ranked = ranked_questions(program, case, explained) if questions else ()
+    ranked = ranked_questions(program, case, explained, rank_cache) if questions else ()
     if questions:
         kept = {q.path for q in ranked}
         findings = [replace(f, questions=tuple(q for q in f.questions if q.path in kept))

@@ -104,9 +104,39 @@ class RankedQuestion:
         return "; ".join(shown_parts)
 
 
-def ranked_questions(program: Program, case: Case,
-                     findings: Sequence[Finding]) -> tuple[RankedQuestion, ...]:
-    """Every question the findings ask, once, kept only if an answer changes a finding."""
+class RankCache:
+    """What each question's answers were found to change, kept between the rankings of one
+    ``rex ask`` session: after an answer, only the questions whose rules that answer can touch
+    are tried again (``forget``); the others' trials would give what they gave before, since
+    none of their rules reads the answered fact or a fact derived from it."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, tuple[str, ...]], tuple[Answer, ...]] = {}
+        """(question path, the ids of its rules and of the rules that ask it) -> answers."""
+        self.reused = 0
+        self.tried = 0
+
+    def forget(self, program: Program, before: Case, after: Case) -> None:
+        """Drop what the facts that differ between two versions of a case may have changed
+        (an answer's own fact, and those rex works out from it, such as an event's date)."""
+        old = {(obj.kind, obj.id): obj for obj in before.objects}
+        changed: set[tuple[str, str]] = set()
+        for obj in after.objects:
+            was = old.get((obj.kind, obj.id))
+            facts = set(obj.facts) | set(was.facts if was is not None else ())
+            changed |= {(obj.kind, path) for path in facts if was is None
+                        or obj.facts.get(path) != was.facts.get(path)}
+        scope = _Scope(program)
+        touched = {rule.id for kind, path in changed for rule in scope.rules_for(kind, path)[0]}
+        self.entries = {key: answers for key, answers in self.entries.items()
+                        if not touched.intersection(key[1])}
+
+
+def ranked_questions(program: Program, case: Case, findings: Sequence[Finding],
+                     cache: RankCache | None = None) -> tuple[RankedQuestion, ...]:
+    """Every question the findings ask, once, kept only if an answer changes a finding. With
+    ``cache``, the answers of a question whose rules no answer since has touched are taken
+    from it."""
     rules = {rule.id: rule for rule in program.rules}
     scope = _Scope(program)
     weight = {(f.rule, _key(rules[f.rule], f)): _weight(f) for f in findings}
@@ -129,14 +159,23 @@ def ranked_questions(program: Program, case: Case,
             continue
         spec = catalogue().field(holder.kind, field)
         subset, fixed = scope.rules_for(holder.kind, field)
-        base = scope.statuses(subset, case)
-        answers = []
-        for label, value in _candidates(holder, field, spec, thresholds, case):
-            trial = _answer(case, holder, field, value)
-            changes = _changes(base, scope.statuses(subset, trial, cache=False, fixed=fixed))
-            answers.append(Answer(label, changes))
-        if spec is not None and spec.type in {"date", "number"}:
-            answers = _ranges(answers)
+        key = (path, tuple(rule.id for rule in subset) + tuple(r.id for r in asking))
+        kept = cache.entries.get(key) if cache is not None else None
+        if kept is not None:
+            answers = list(kept)
+            cache.reused += 1  # type: ignore[union-attr]
+        else:
+            base = scope.statuses(subset, case)
+            answers = []
+            for label, value in _candidates(holder, field, spec, thresholds, case):
+                trial = _answer(case, holder, field, value)
+                changes = _changes(base, scope.statuses(subset, trial, cache=False, fixed=fixed))
+                answers.append(Answer(label, changes))
+            if spec is not None and spec.type in {"date", "number"}:
+                answers = _ranges(answers)
+            if cache is not None:
+                cache.entries[key] = tuple(answers)
+                cache.tried += 1
         if not any(answer.changes for answer in answers):
             continue
         changed = {(c.rule, c.key) for a in answers for c in a.changes}
