@@ -18,7 +18,7 @@ import difflib
 import io
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from .catalogue import FieldSpec, catalogue
 from .errors import InputError, Location, RexError, flatten
 from .model import Case
 from .rules.text import listing, suggest
+from .values import Bounds, Choice, Span
 from .yamlio import load_bytes, load_file
 
 KINDS = {"parties": "party", "assets": "asset", "events": "event"}
@@ -69,6 +70,13 @@ class Written:
     case: Case
     indent: tuple[int, int, int] | None = None
     """The (mapping, sequence, offset) indentation the file was found to use."""
+    newline: str = "\n"
+    """The file's own line ending, which the text is written back with."""
+
+    @property
+    def file_text(self) -> str:
+        """The text as the file is written: with the file's own line endings."""
+        return self.text if self.newline == "\n" else self.text.replace("\n", self.newline)
 
     @property
     def diff(self) -> str:
@@ -83,6 +91,8 @@ def allowed(spec: FieldSpec) -> str:
         return "yes or no"
     if spec.type == "date":
         return "a day (2024-03-15), a month (2024-03), a year (2024) or a range (2021 to 2023)"
+    if spec.type == "number" and spec.currency is not None:
+        return f"an amount in {spec.currency} (a number)"
     if spec.type == "number":
         return "a number, or a bound or range (below 75, 50 to 75)"
     if spec.values:
@@ -120,7 +130,8 @@ def field_of(case: Case, path: str) -> tuple[str, FieldSpec]:
     cat = catalogue()
     spec = cat.field(kind, field)
     if spec is None:
-        raise InputError(f"{path}: a {kind} has no fact {field!r}", field="PATH",
+        raise InputError(f"{path}: {'an' if kind[0] in 'aeiou' else 'a'} {kind} has no fact "
+                         f"{field!r}", field="PATH",
                          hint=suggest(field, cat.paths(kind)))
     return object_id, spec
 
@@ -132,22 +143,58 @@ def _close(wrong: str, known: list[str], label: str) -> str:
 
 def apply_answers(file: str | Path, answers: Sequence[Answer], source: str,
                   status: str = "confirmed", text: str | None = None,
-                  indent: tuple[int, int, int] | None = None) -> Written:
+                  indent: tuple[int, int, int] | None = None, change_stated: bool = False
+                  ) -> Written:
     """The case file ``file`` (or its ``text`` so far) with ``answers`` written in, each with
     ``status`` and ``source``; raises ``InputError`` (one line, naming the answer) for a bad
     path, value or source, or for an answer that cannot be written without changing anything
     else."""
     name = str(file)
-    before = Path(file).read_text(encoding="utf-8") if text is None else text
+    newline = "\n"
+    if text is None:
+        raw = Path(file).read_bytes().decode("utf-8")
+        newline = "\r\n" if "\r\n" in raw else "\n"
+        before = raw.replace("\r\n", "\n")
+    else:
+        before = text
     original = load_file(file) if text is None else load_bytes(before.encode(), name)
     case = case_from_document(original)
     if source not in case.sources:
         raise InputError(f"--source {source!r} is not one of the case's sources",
                          Location(name), hint="sources: " + ", ".join(case.sources))
+    seen: set[str] = set()
+    for answer in answers:
+        if answer.path in seen:
+            raise InputError(f"{answer.path} is answered twice", field="PATH",
+                             hint="give each fact one answer")
+        seen.add(answer.path)
     current = before
     for answer in answers:
+        if not change_stated:
+            _refuse_stated(case, answer)
         current, case, indent = _apply_one(name, current, case, answer, source, status, indent)
-    return Written(name, before, current, case, indent)
+    return Written(name, before, current, case, indent, newline)
+
+
+def _refuse_stated(case: Case, answer: Answer) -> None:
+    """An answer may settle an unknown fact or refine a partial one (a month, a range, a
+    bound); changing what the case states takes ``--replace``."""
+    object_id, spec = field_of(case, answer.path)
+    holder = next(obj for obj in case.objects if obj.id == object_id)
+    known = holder.facts.get(spec.path)
+    if known is None or spec.computed or isinstance(known.value, (Span, Bounds, Choice)):
+        return
+    raise InputError(f"{answer}: the case already states {spec.path} ({_shown(known.value)}, "
+                     f"{known.at})", field="PATH",
+                     hint="to change a stated fact, pass --replace (or edit the file)")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)
 
 
 def _apply_one(name: str, text: str, case: Case, answer: Answer, source: str, status: str,
@@ -155,8 +202,8 @@ def _apply_one(name: str, text: str, case: Case, answer: Answer, source: str, st
     object_id, spec = field_of(case, answer.path)
     yaml, rendered, data, indent = _round_trip(text, indent)
     holder = _object(data, object_id)
-    data_path, node = _node(spec, holder, answer, source, status)
-    _set(holder, data_path, node)
+    for data_path, node in _writes(spec, holder, answer, source, status):
+        _set(holder, data_path, node)
     out = io.StringIO()
     yaml.dump(data, out)
     merged = _carry_over(text, rendered, out.getvalue(), answer)
@@ -209,10 +256,13 @@ def _object(data: Any, object_id: str) -> CommentedMap:
     raise InputError(f"no object {object_id!r}")  # field_of has checked it exists
 
 
-def _node(spec: FieldSpec, holder: Mapping[str, Any], answer: Answer, source: str,
-          status: str) -> tuple[tuple[str, ...], Any]:
+def _writes(spec: FieldSpec, holder: Mapping[str, Any], answer: Answer, source: str,
+            status: str) -> list[tuple[tuple[str, ...], Any]]:
     """Where the answer goes in the object's mapping, and the value to write there: the long
-    form (value, status, source), or for money the amount with its currency."""
+    form (value, status, source), for money the amount with its currency, and for the
+    sectors of UK activity one activity per sector."""
+    if spec.path == "uk_sectors":
+        return _uk_sectors(spec, holder, answer, source, status)
     path = spec.data_path
     if spec.computed:
         path = _computed_path(spec, holder, answer)
@@ -222,8 +272,51 @@ def _node(spec: FieldSpec, holder: Mapping[str, Any], answer: Answer, source: st
         for item in value:
             items.append(_long_form(item, source, status))
         items.fa.set_flow_style()
-        return path, items
-    return path, _long_form(value, source, status, spec.currency)
+        return [(path, items)]
+    replaced = _at(holder, path)
+    stated = replaced.get("currency") if isinstance(replaced, Mapping) else None
+    if spec.currency is not None and stated is not None and str(stated) != spec.currency:
+        raise InputError(f"{answer}: the case states this amount in {stated}; rex does not "
+                         "convert currencies", field="PATH",
+                         hint=f"answer {spec.path.rsplit('.', 1)[0]}.{str(stated).lower()}, or "
+                              "edit the file to give the amount in both")
+    node = _long_form(value, source, status, spec.currency)
+    if isinstance(replaced, Mapping) and "note" in replaced and spec.currency is None:
+        node["note"] = " ".join(str(replaced["note"]).split())  # the reader's note stays
+    return [(path, node)]
+
+
+def _uk_sectors(spec: FieldSpec, holder: Mapping[str, Any], answer: Answer, source: str,
+                status: str) -> list[tuple[tuple[str, ...], Any]]:
+    """The sectors in which a party carries on activities in the UK are read from its
+    activities: each sector answered becomes an activity whose ``where`` includes GB."""
+    sectors = _value(replace_spec(spec), answer)
+    if not sectors:
+        raise InputError(f"{answer}: rex reads the UK sectors from the party's activities",
+                         field="VALUE", hint="to say there are none, state each activity's "
+                         "where without GB; to answer, name the sectors")
+    writes: list[tuple[tuple[str, ...], Any]] = []
+    for sector in sectors:
+        where = _at(holder, ("activities", sector, "where"))
+        countries = list(where) if isinstance(where, list) else []
+        items = CommentedSeq(dict.fromkeys([*map(str, countries), "GB"]))
+        items.fa.set_flow_style()
+        writes.append((("activities", sector, "where"), _long_form(items, source, status)))
+    return writes
+
+
+def replace_spec(spec: FieldSpec) -> FieldSpec:
+    """``uk_sectors`` as a list of sectors to read an answer with."""
+    return replace(spec, computed=False)
+
+
+def _at(holder: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = holder
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 def _long_form(value: Any, source: str, status: str, currency: str | None = None) -> Any:
@@ -250,7 +343,9 @@ def _computed_path(spec: FieldSpec, holder: Mapping[str, Any],
             raise InputError(f"{answer.path}: the event is a course of conduct",
                              field="PATH", hint="answer its dates.started or dates.ended")
         if spec.path == "cma_test_date":
-            return ("dates", "completed")
+            raise InputError(f"{answer.path}: this date is the completion or, for a merger not "
+                             "completed, the start of Phase 1", field="PATH",
+                             hint="answer dates.completed, or process.uk-cma.phase-1-started")
         given = next((name for name in _EVENT_DATE_ORDER if name in dates), "occurred")
         return ("dates", given)
     raise InputError(f"{answer.path}: rex works this fact out from others", field="PATH",
@@ -269,17 +364,9 @@ def _value(spec: FieldSpec, answer: Answer) -> Any:
             return False
         raise InputError(f"{answer}: not a yes or no", field="VALUE", hint="answer yes or no")
     if spec.type == "number":
-        try:
-            number = float(text.replace(",", ""))
-        except ValueError:
-            return text  # a bound or a range, read by the case loader
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
-    if spec.type == "date" and _ISO_DAY.match(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise InputError(f"{answer}: {text} is not a day of the calendar", field="VALUE",
-                             hint=f"answer {allowed(spec)}") from None
+        return _number_form(spec, answer)
+    if spec.type == "date":
+        return _date_form(spec, answer)
     if spec.type == "list":
         items = CommentedSeq(item.strip() for item in text.split(",") if item.strip()
                              and item.strip().lower() != "none")
@@ -293,6 +380,80 @@ def _value(spec: FieldSpec, answer: Answer) -> Any:
         raise InputError(f"{answer}: {text!r} is not an allowed value", field="VALUE",
                          hint=_close(text, list(spec.values), "answer one of"))
     return text
+
+
+_BOUNDS = (("at least ", "at_least"), ("at most ", "at_most"), ("more than ", "above"),
+           ("less than ", "below"), ("above ", "above"), ("over ", "above"),
+           ("below ", "below"), ("under ", "below"))
+_RANGE = re.compile(r"^(?:between\s+)?(\S+)\s+(?:to|and)\s+(\S+)$")
+
+
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _number(spec: FieldSpec, answer: Answer, text: str) -> int | float:
+    text = text.rstrip("%")
+    if "," in text and not _GROUPED.match(text):
+        raise InputError(f"{answer}: {text!r} is not a number", field="VALUE",
+                         hint="write decimals with a point (24.5); commas only between groups "
+                              "of three digits (1,500,000)")
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        raise InputError(f"{answer}: {text!r} is not a number", field="VALUE",
+                         hint=f"answer {allowed(spec)}") from None
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _number_form(spec: FieldSpec, answer: Answer) -> Any:
+    """A number, or a bound or range as the case format writes it ({below: 75},
+    {between: [50, 75]})."""
+    text = " ".join(answer.value.lower().split())
+    if spec.currency is not None:
+        return _number(spec, answer, text)
+    for words, key in _BOUNDS:
+        if text.startswith(words):
+            return _flow({key: _number(spec, answer, text[len(words):])})
+    found = _RANGE.match(text)
+    if found:
+        low, high = (_number(spec, answer, part) for part in found.groups())
+        pair = CommentedSeq([low, high])
+        pair.fa.set_flow_style()
+        return _flow({"between": pair})
+    return _number(spec, answer, text)
+
+
+def _day(spec: FieldSpec, answer: Answer, text: str) -> Any:
+    """A day as a date, a month as text, a year as a number (the case format's forms)."""
+    if _ISO_DAY.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"{answer}: {text} is not a day of the calendar", field="VALUE",
+                             hint=f"answer {allowed(spec)}") from None
+    return int(text) if text.isdigit() else text
+
+
+def _date_form(spec: FieldSpec, answer: Answer) -> Any:
+    """A day, a month, a year, or a range as the case format writes it ({from: 2021, to:
+    2023}; "from 2021" and "until 2023" for one open end)."""
+    text = " ".join(answer.value.split())
+    lower = text.lower()
+    found = _RANGE.match(lower)
+    if found:
+        return _flow({"from": _day(spec, answer, found.group(1)),
+                      "to": _day(spec, answer, found.group(2))})
+    for words, key in (("from ", "from"), ("after ", "from"), ("until ", "to"),
+                       ("before ", "to"), ("by ", "to")):
+        if lower.startswith(words):
+            return _flow({key: _day(spec, answer, text[len(words):])})
+    return _day(spec, answer, text)
+
+
+def _flow(items: Mapping[str, Any]) -> CommentedMap:
+    node = CommentedMap(items)
+    node.fa.set_flow_style()
+    return node
 
 
 def _set(holder: CommentedMap, path: tuple[str, ...], node: Any) -> None:

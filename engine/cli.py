@@ -88,6 +88,12 @@ def _guard(func: Callable[..., int]) -> Callable[..., None]:
                 sys.stdout.flush()
                 sys.stderr.flush()
             os._exit(EXIT_ERROR)
+        except click.ClickException:
+            raise  # a usage error: click prints it with the command's usage, exit 2
+        except click.exceptions.Abort:
+            click.echo("rex: error: the input ended before the command finished; nothing was "
+                       "written", err=True)
+            sys.exit(EXIT_ERROR)
         except BrokenPipeError:
             sys.exit(EXIT_ERROR)
         except OSError as exc:  # standard output full or closed: the user's to fix
@@ -432,13 +438,17 @@ _dry_run_option = click.option("--dry-run", is_flag=True,
 @main.command(epilog=_ANSWER_CODES)
 @click.argument("case", type=click.Path(exists=True, dir_okay=False))
 @click.argument("answers", nargs=-1, required=True, metavar="PATH=VALUE...")
-@_source_option
+@click.option("--source", metavar="ID", required=True,
+              help="The entry of the case's sources the answers come from.")
 @_status_option
+@click.option("--replace", is_flag=True,
+              help="Let an answer change a fact the case already states (not only refine a "
+              "partial one).")
 @_dry_run_option
 @_rules_option
 @_guard
-def answer(case: str, answers: tuple[str, ...], source: str | None, alleged: bool | None,
-           dry_run: bool, rule_paths: tuple[str, ...]) -> int:
+def answer(case: str, answers: tuple[str, ...], source: str, alleged: bool | None,
+           replace: bool, dry_run: bool, rule_paths: tuple[str, ...]) -> int:
     """Write answers to a report's questions into the case file (PATH as the report prints
     it, such as buyer.listings.us-entity-list.listed=no), each with its status and source;
     comments and layout are kept. Prints the change and what it does to the findings."""
@@ -446,18 +456,16 @@ def answer(case: str, answers: tuple[str, ...], source: str | None, alleged: boo
     from .answers import Answer, apply_answers  # noqa: PLC0415
     from .interview import changes  # noqa: PLC0415
 
-    if source is None:
-        raise click.UsageError("--source is required: the entry of the case's sources the "
-                               "answers come from")
     parsed = [Answer.parse(item) for item in answers]
-    written = apply_answers(case, parsed, source, "alleged" if alleged else "confirmed")
+    written = apply_answers(case, parsed, source, "alleged" if alleged else "confirmed",
+                            change_stated=replace)
     engine = Engine(_pack(rule_paths))
     changed = changes(engine.report(load_case(case)), engine.report(written.case))
     click.echo(visible(written.diff), nl=False)
     for line in changed or ["no finding changed"]:
         click.echo(visible(f"- {line}"))
     if not dry_run:
-        write_atomic(case, written.text)
+        write_atomic(case, written.file_text)
         click.echo(f"wrote {len(parsed)} answer{'s' * (len(parsed) != 1)} to {visible(case)}")
     return EXIT_OK
 
@@ -500,7 +508,7 @@ def ask(case: str, source: str | None, alleged: bool | None, yes: bool, dry_run:
     if not yes and not click.confirm(f"Write these answers to {visible(case)}?", default=False):
         click.echo("Nothing written.")
         return EXIT_OK
-    write_atomic(case, session.written.text)
+    write_atomic(case, session.written.file_text)
     count = len(session.answers)
     click.echo(f"wrote {count} answer{'s' * (count != 1)} to {visible(case)}")
     return EXIT_OK

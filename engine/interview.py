@@ -69,7 +69,7 @@ class Interview:
                                 indent=self.written.indent if self.written else None)
         if self.written is not None:  # the change is shown against the file as it was
             written = Written(self.file, self.written.before, written.text, written.case,
-                              written.indent)
+                              written.indent, self.written.newline)
         before = self.written.case if self.written is not None else self.case
         self.ranks.forget(self.engine.program(None), self.engine.prepare(before),
                           self.engine.prepare(written.case))
@@ -95,7 +95,14 @@ def run(interview: Interview, case: Case, ask: Ask, echo: Callable[[str], None])
             return
         path, question, settles = pending[0]
         current = interview.written.case if interview.written else case
-        _, spec = field_of(current, path)
+        try:
+            _, spec = field_of(current, path)
+        except InputError as exc:  # a fact of an ownership link, say: not one rex can write
+            echo(f"{question} [{path}]")
+            echo(f"  rex cannot write this answer into the file ({exc.message}); add it by "
+                 "hand, then run rex ask again")
+            interview.passed.add(path)
+            continue
         echo("")
         echo(f"{question} [{path}]")
         echo(f"  what the answers settle: {settles}")

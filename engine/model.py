@@ -213,6 +213,9 @@ class Question:
     question: str
     at: str = ""
     """Where the object the question is about is stated in the case file."""
+    specific: bool = False
+    """Written for this case (a near match's entry and score) rather than from a rule's
+    general wording: preferred where several findings ask the same fact."""
 
 
 @dataclass(frozen=True)

@@ -308,5 +308,5 @@ def near_question(row: CaseObject, party: CaseObject) -> str:
             f"{f' ({detail})' if detail else ''} in the reference table "
             f"{row.facts['table'].value}? Its name \"{words['screened_name']}\" scores "
             f"{words['score']} of 100 against \"{words['listed_as']}\": a near match, not the "
-            f"same name. Check the entry's address and identifiers, then state "
-            f"{words['confirmed_by']} for {party.name}.")
+            f"same name. Check the entry's address and identifiers, then state whether "
+            f"{party.name} is the listed party ({words['confirmed_by']}).")

@@ -77,7 +77,7 @@ def test_a_partial_date_answered_replaces_it_and_nothing_else(seed: Path) -> Non
     old = _without(yaml.safe_load(written.before), ["model-access.dates.occurred"])
     new = _without(yaml.safe_load(written.text), ["model-access.dates.occurred"])
     assert old == new
-    assert "occurred: {value: 2024-03, status: alleged, source: article}" in written.text
+    assert "occurred: {value: 2024-03, status: alleged, source: article, note:" in written.text
     case = written.case
     [event] = [obj for obj in case.objects if obj.id == "model-access"]
     assert str(event.facts["dates.occurred"].value) == "2024-03"
@@ -86,7 +86,7 @@ def test_a_partial_date_answered_replaces_it_and_nothing_else(seed: Path) -> Non
 @pytest.mark.parametrize("answer, message", [
     ("model-acess.computer_access=yes", "no party, asset or event 'model-acess' in the case "
      "(did you mean model-access?)"),
-    ("model-access.computer_acess=yes", "a event has no fact 'computer_acess'"),
+    ("model-access.computer_acess=yes", "an event has no fact 'computer_acess'"),
     ("model-access.computer_access=maybe", "not a yes or no (answer yes or no)"),
     ("model-access.obtained_by=reverse-engineerin",
      "'reverse-engineerin' is not an allowed value (did you mean reverse-engineering?)"),
@@ -227,3 +227,91 @@ def test_after_an_answer_only_the_questions_it_can_touch_are_tried_again(seed: P
         assert session.report.questions == full.questions, path
         assert session.report.findings == full.findings
     assert session.ranks.reused > 0, "some questions must be taken from the cache"
+
+
+@pytest.mark.parametrize("answer, written", [
+    ("london-project.shares.after=below 75", "after: {value: {below: 75}, status: confirmed"),
+    ("london-project.shares.after=between 50 and 75",
+     "after: {value: {between: [50, 75]}, status: confirmed"),
+    ("model-access.date=2021 to 2023", "occurred: {value: {from: 2021, to: 2023}, status"),
+    ("model-access.date=from 2022-03", "occurred: {value: {from: 2022-03}, status"),
+])
+def test_bounds_and_ranges_are_written_in_the_case_format(seed: Path, answer: str,
+                                                          written: str) -> None:
+    result = CliRunner().invoke(main, ["answer", str(seed), answer, "--source", "article"])
+    assert result.exit_code == 0, result.output
+    assert written in seed.read_text(encoding="utf-8")
+    load_case(seed)
+
+
+def test_a_replaced_partial_date_keeps_its_note(seed: Path) -> None:
+    written = apply_answers(seed, [Answer("model-access.date", "2024-03")], "article")
+    assert "note: \"Before Anthropic's statement" in written.text
+
+
+def test_changing_a_stated_fact_takes_replace(seed: Path) -> None:
+    args = ["answer", str(seed), "model-access.authorised=yes", "--source", "article"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2
+    assert "the case already states authorised (no, " in refused.output
+    assert "pass --replace" in refused.output
+    assert CliRunner().invoke(main, [*args, "--replace"]).exit_code == 0
+    assert "authorised: {value: true, status: confirmed, source: article}" in seed.read_text()
+
+
+def test_one_fact_answered_twice_is_refused(seed: Path) -> None:
+    result = CliRunner().invoke(main, ["answer", str(seed), "model-access.computer_access=yes",
+                                       "model-access.computer_access=no", "--source",
+                                       "article"])
+    assert result.exit_code == 2 and "answered twice" in result.output
+
+
+def test_uk_sectors_are_answered_through_the_party_activities(seed: Path) -> None:
+    written = apply_answers(seed, [Answer("anthropic.uk_sectors", "artificial-intelligence")],
+                            "article", "alleged")
+    [party] = [obj for obj in written.case.objects if obj.id == "anthropic"]
+    assert "artificial-intelligence" in party.facts["uk_sectors"].value
+    assert "where: {value: [US, GB], status: alleged, source: article}" in written.text
+
+
+def test_without_source_rex_answer_is_a_usage_error(seed: Path) -> None:
+    result = CliRunner().invoke(main, ["answer", str(seed), "model-access.computer_access=no"])
+    assert result.exit_code == 2 and "Missing option '--source'" in result.output
+    assert "internal error" not in result.output
+
+
+def test_rex_ask_whose_input_ends_writes_nothing_and_says_so(seed: Path) -> None:
+    before = seed.read_bytes()
+    result = CliRunner().invoke(main, ["ask", str(seed)], input="article\n")
+    assert result.exit_code == 2
+    assert "the input ended before the command finished; nothing was written" in result.output
+    assert "internal error" not in result.output and seed.read_bytes() == before
+
+
+def test_a_file_with_windows_line_endings_keeps_them(seed: Path) -> None:
+    seed.write_bytes(seed.read_bytes().replace(b"\n", b"\r\n"))
+    result = CliRunner().invoke(main, ["answer", str(seed), "model-access.computer_access=no",
+                                       "--source", "article"])
+    assert result.exit_code == 0, result.output
+    raw = seed.read_bytes()
+    assert raw.count(b"\n") == raw.count(b"\r\n") and b"computer_access: {value: false" in raw
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("model-access.loss.usd=24,5", "write decimals with a point"),
+    ("model-access.cma_test_date=2025-02-03", "answer dates.completed, or "
+     "process.uk-cma.phase-1-started"),
+])
+def test_answers_that_would_say_something_else_are_refused(seed: Path, answer: str,
+                                                           message: str) -> None:
+    result = CliRunner().invoke(main, ["answer", str(seed), answer, "--source", "article"])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_an_amount_in_another_currency_does_not_replace_the_stated_one(tmp_path: Path) -> None:
+    case = tmp_path / "fund.yaml"
+    shutil.copy(CASES / "uk-chip-designer-fund-30pct.yaml", case)
+    result = CliRunner().invoke(main, ["answer", str(case), "designer.turnover.uk.usd=15000000",
+                                       "--source", "intake"])
+    assert result.exit_code == 2
+    assert "the case states this amount in GBP; rex does not convert currencies" in result.output

@@ -143,8 +143,10 @@ def _graph(case_id: str, pic: Picture) -> list[str]:
                f"viewBox=\"0 0 {GRAPH_W} {height}\" width=\"100%\" "
                f"xmlns=\"http://www.w3.org/2000/svg\">")
     out.append(f"<title id=\"{label}-t\">Ownership and control of the parties</title>")
-    out.append(f"<desc id=\"{label}-d\">{len(pic.nodes)} parties and {len(pic.edges)} links "
-               "of ownership or control; the list below the drawing says the same.</desc>")
+    links = f"{len(pic.edges)} link{'' if len(pic.edges) == 1 else 's'}"
+    parties = f"{len(pic.nodes)} part{'y' if len(pic.nodes) == 1 else 'ies'}"
+    out.append(f"<desc id=\"{label}-d\">{parties} and {links} of ownership or control; the "
+               "list below the drawing says the same.</desc>")
     out.append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
                "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
                "<path d=\"M0,0L10,5L0,10z\"/></marker></defs>")
@@ -208,7 +210,7 @@ def _timeline(report: Report) -> list[str]:
     if not rows:
         return [*out, "<p>Neither the events nor the deadlines can be dated.</p>",
                 "</section>"]
-    known = [d for row in rows for d in (row[2], row[3]) if d.year > 1] + [today]
+    known = [d for row in rows for d in (row[2], row[3]) if 1 < d.year < 9999] + [today]
     low, high = min(known), max(known)
     if high == low:
         high = low + dt.timedelta(days=1)
@@ -320,7 +322,7 @@ def _finding(finding: Finding) -> list[str]:
     if finding.facts:
         out.append("<p>Rests on:</p><ul>")
         for fact in finding.facts:
-            out.append(f"<li><code>{esc(fact.path)}</code> = {esc(fact.value)} "
+            out.append(f"<li><code>{esc(fact.path)}</code> = {esc(_fact_value(fact.value))} "
                        f"({esc(fact.status)}, <code>{esc(fact.at)}</code>)</li>")
         out.append("</ul>")
     if finding.questions:
@@ -342,6 +344,15 @@ def _questions(report: Report) -> list[str]:
     out += ["</ol>", "<p>Answer them with <code>rex ask</code> or <code>rex answer</code>; "
             "each answer is written back into the case file.</p>", "</section>"]
     return out
+
+
+def _fact_value(value: object) -> str:
+    """A fact's value as a reader writes it: yes and no, lists comma-separated."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)
 
 
 def _short(text: str, most: int) -> str:

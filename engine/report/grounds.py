@@ -99,7 +99,7 @@ def _near_match(evaluator: Evaluator, row: CaseObject, found: dict[str, Question
     if party is None:
         return
     path = fact_path(party, row.words["confirmed_by"])
-    found.setdefault(path, Question(path, near_question(row, party), str(party.at)))
+    found.setdefault(path, Question(path, near_question(row, party), str(party.at), True))
 
 
 def engage_questions(evaluator: Evaluator, rule: Rule,
@@ -170,8 +170,15 @@ def decides(leaf: Leaf, ref: FactRef, value: object, assignment: Mapping[str, Va
             op = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}.get(op, op)
             other = leaf.ref
         holder = assignment.get(other.binding)
-        edge = (fact_path(holder, other.path) if isinstance(holder, CaseObject)
-                else str(other))
+        if isinstance(holder, CaseObject) and other.path in holder.facts:
+            edge = show_value(holder.facts[other.path].value)
+        elif isinstance(holder, CaseObject):  # unknown too: say what it is, in words
+            spec = catalogue().field(holder.kind, other.path)
+            what = (spec.description.rstrip(".") if spec is not None and spec.description
+                    else other.path.replace(".", " ").replace("_", " "))
+            edge = f"{what[:1].lower()}{what[1:]} ({holder.name})"
+        else:
+            edge = str(other)
     else:
         edge = show_value(other)
     said = f"The case says {value}"

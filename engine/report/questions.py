@@ -125,11 +125,18 @@ class RankCache:
             was = old.get((obj.kind, obj.id))
             facts = set(obj.facts) | set(was.facts if was is not None else ())
             changed |= {(obj.kind, path) for path in facts if was is None
-                        or obj.facts.get(path) != was.facts.get(path)}
+                        or _meaning(obj.facts.get(path)) != _meaning(was.facts.get(path))}
         scope = _Scope(program)
         touched = {rule.id for kind, path in changed for rule in scope.rules_for(kind, path)[0]}
         self.entries = {key: answers for key, answers in self.entries.items()
                         if not touched.intersection(key[1])}
+
+
+def _meaning(fact: Fact | None) -> tuple[Any, ...] | None:
+    """What a fact says, without where it is written (a line added above moves it)."""
+    if fact is None:
+        return None
+    return (fact.value, fact.status, fact.confirmed_value, fact.time)
 
 
 def ranked_questions(program: Program, case: Case, findings: Sequence[Finding],
@@ -144,6 +151,8 @@ def ranked_questions(program: Program, case: Case, findings: Sequence[Finding],
     for finding in findings:
         for question in finding.questions:
             entry = asked.setdefault(question.path, (question, []))
+            if question.specific and not entry[0].specific:  # the case's own wording wins
+                entry = asked[question.path] = (question, entry[1])
             entry[1].append((finding.rule, _key(rules[finding.rule], finding)))
     derivations = [rule for rule in program.rules if rule.is_derivation]
     objects = {obj.id: obj for obj in case.objects}
@@ -298,7 +307,8 @@ def _reads(rule: Rule) -> set[tuple[str, str]]:
     """(kind, path) of every fact the rule reads: tests, joins, dates in force."""
     kinds = {b.name: b.kind for b in rule.bindings}
     found: set[tuple[str, str]] = set()
-    for leaf in leaves(rule.when):
+    conditions = [rule.when] + ([rule.engage] if rule.engage is not None else [])
+    for leaf in (leaf for condition in conditions for leaf in leaves(condition)):
         for ref in (leaf.ref, leaf.value):
             if isinstance(ref, FactRef) and ref.binding in kinds:
                 found.add((kinds[ref.binding], ref.path))
