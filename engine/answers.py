@@ -490,12 +490,12 @@ def _carry_over(original: str, before: str, after: str, answer: Answer) -> str:
         if i1 == i2:  # an insertion, after the line above it
             above = _above_comments(old, i1, new[j1])
             if above - 1 not in same:
-                raise _layout(answer, new[j1:j2])
+                raise _layout(answer, new[j1:j2], _near(same, above - 1))
             at = same[above - 1] + 1
         else:
             lines = [same.get(i) for i in range(i1, i2)]
             if None in lines or lines != list(range(lines[0] or 0, (lines[0] or 0) + len(lines))):
-                raise _layout(answer, new[j1:j2])
+                raise _layout(answer, new[j1:j2], _near(same, i1))
             at = lines[0] or 0
         position = at + shift
         out[position:position + (i2 - i1)] = new[j1:j2]
@@ -517,8 +517,18 @@ def _above_comments(lines: Sequence[str], at: int, inserted: str) -> int:
     return at
 
 
-def _layout(answer: Answer, lines: Sequence[str]) -> InputError:
+def _near(same: Mapping[int, int], index: int) -> int | None:
+    """The file's line (from 1) nearest above a line of ruamel's rendering."""
+    for back in range(index, -1, -1):
+        if back in same:
+            return same[back] + 2
+    return None
+
+
+def _layout(answer: Answer, lines: Sequence[str], line: int | None = None) -> InputError:
     snippet = " ".join("".join(lines).split())
-    return InputError(f"{answer}: the answer falls where the file's layout (a flow mapping "
-                      f"over several lines, or mixed indentation) cannot be kept", field="PATH",
-                      hint=f"write it by hand: {snippet}")
+    where = f" near line {line}" if line is not None else ""
+    return InputError(f"{answer}: the answer falls{where} where the file's layout cannot be "
+                      "kept (a value or a flow mapping written over several lines, or mixed "
+                      "indentation)", field="PATH",
+                      hint=f"write it by hand{': ' + snippet if snippet else ''}")
