@@ -29,6 +29,7 @@ from .cases import _EVENT_DATE_ORDER, case_from_document
 from .catalogue import FieldSpec, catalogue
 from .errors import InputError, Location, RexError, flatten
 from .model import Case
+from .report.words import said
 from .rules.text import listing, suggest
 from .values import Bounds, Choice, Span
 from .yamlio import load_bytes, load_file
@@ -184,17 +185,10 @@ def _refuse_stated(case: Case, answer: Answer) -> None:
     known = holder.facts.get(spec.path)
     if known is None or spec.computed or isinstance(known.value, (Span, Bounds, Choice)):
         return
-    raise InputError(f"{answer}: the case already states {spec.path} ({_shown(known.value)}, "
+    raise InputError(f"{answer}: the case already states {spec.path} ({said(known.value)}, "
                      f"{known.at})", field="PATH",
                      hint="to change a stated fact, pass --replace (or edit the file)")
 
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return ", ".join(str(item) for item in value) or "none"
-    return str(value)
 
 
 def _apply_one(name: str, text: str, case: Case, answer: Answer, source: str, status: str,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from ..model import Deadline, Finding
 from ..report import Report, brief
 from ..report.picture import Picture, layout
+from ..report.words import said
 from .json_report import amount_words, deadline_dict, deadline_words
 from .safe import visible
 
@@ -322,7 +323,7 @@ def _finding(finding: Finding) -> list[str]:
     if finding.facts:
         out.append("<p>Rests on:</p><ul>")
         for fact in finding.facts:
-            out.append(f"<li><code>{esc(fact.path)}</code> = {esc(_fact_value(fact.value))} "
+            out.append(f"<li><code>{esc(fact.path)}</code> = {esc(said(fact.value))} "
                        f"({esc(fact.status)}, <code>{esc(fact.at)}</code>)</li>")
         out.append("</ul>")
     if finding.questions:
@@ -345,14 +346,6 @@ def _questions(report: Report) -> list[str]:
             "each answer is written back into the case file.</p>", "</section>"]
     return out
 
-
-def _fact_value(value: object) -> str:
-    """A fact's value as a reader writes it: yes and no, lists comma-separated."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "none"
-    return str(value)
 
 
 def _short(text: str, most: int) -> str:

@@ -47,5 +47,15 @@ def plain(value: object) -> object:
     return value
 
 
+def said(value: object) -> str:
+    """A fact's value as a reader writes it: yes and no, lists comma-separated (none if
+    empty), anything else as text."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)
+
+
 def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
