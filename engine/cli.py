@@ -59,6 +59,17 @@ Exit codes:
   1  a finding at or above --fail-on
   2  could not evaluate: usage error, invalid case or rule file, engine failure
 """
+_PLAIN_CODES = """\b
+Exit codes:
+  0  done
+  2  a usage error, or an invalid case or rule file
+"""
+_VALIDATE_CODES = """\b
+Exit codes:
+  0  every file valid
+  1  with --strict, a warning
+  2  a usage error, or an invalid case or rule file
+"""
 
 
 class _State:
@@ -224,7 +235,7 @@ def _load_cases(paths: Sequence[str], keep: bool = True,
     return loaded
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(epilog=_VALIDATE_CODES)
 @click.argument("cases", nargs=-1, required=True, type=click.Path())
 @click.option("--strict", is_flag=True,
               help="Also warn about event facts that no rule reads for the event's type, "
@@ -261,7 +272,7 @@ def validate(cases: tuple[str, ...], strict: bool, rule_paths: tuple[str, ...]) 
     return EXIT_GATE if warned else EXIT_OK
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(epilog=_PLAIN_CODES)
 @click.argument("case", type=click.Path())
 @click.argument("rule_id")
 @_as_of_option
@@ -285,7 +296,7 @@ def rules() -> None:
     """List and show the rules rex applies."""
 
 
-@rules.command("list", epilog=EXIT_CODES)
+@rules.command("list", epilog=_PLAIN_CODES)
 @click.option("--regime", help="Only rules of this regime (uk-nsi, uk-cma, us-export ...).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -336,7 +347,7 @@ def rules_list(regime: str | None, fmt: str, derivations: bool, groups: bool,
     return EXIT_OK
 
 
-@rules.command("show", epilog=EXIT_CODES)
+@rules.command("show", epilog=_PLAIN_CODES)
 @click.argument("rule_id")
 @_rules_option
 @_guard
@@ -393,7 +404,7 @@ def _gates(values: tuple[str, ...], regimes: Sequence[str]) -> list[Gate]:
     return gates
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(epilog=_PLAIN_CODES)
 @click.argument("names", nargs=-1)
 @click.option("--case", "case_path", type=click.Path(),
               help="Also screen every party name and alias in this case file.")
@@ -709,7 +720,7 @@ def rules_lint(paths: tuple[str, ...], strict: bool) -> int:
     return EXIT_GATE if errors or (strict and warnings) else EXIT_OK
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(epilog=_PLAIN_CODES)
 @click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text",
               show_default=True)
 @click.option("--event-types", is_flag=True,
