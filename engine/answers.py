@@ -233,7 +233,7 @@ def _round_trip(text: str, known: tuple[int, int, int] | None = None
         rendered = out.getvalue()
         if rendered == text:
             return yaml, rendered, data, (mapping, sequence, offset)
-        differing = sum(1 for tag, *_ in difflib.SequenceMatcher(
+        differing = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
             None, text.splitlines(), rendered.splitlines(), autojunk=False).get_opcodes()
             if tag != "equal")
         if best is None or differing < best[0]:
@@ -483,9 +483,13 @@ def _carry_over(original: str, before: str, after: str, answer: Answer) -> str:
             continue
         if i1 == i2:  # an insertion, after the line above it
             above = _above_comments(old, i1, new[j1])
-            if above - 1 not in same:
-                raise _layout(answer, new[j1:j2], _near(same, above - 1))
-            at = same[above - 1] + 1
+            if above - 1 in same:
+                at = same[above - 1] + 1
+            else:  # the line above is one ruamel renders otherwise (a value over two lines)
+                sibling = _after_sibling(file_lines, same, above - 1, new[j1])
+                if sibling is None:
+                    raise _layout(answer, new[j1:j2], _near(same, above - 1))
+                at = sibling
         else:
             lines = [same.get(i) for i in range(i1, i2)]
             if None in lines or lines != list(range(lines[0] or 0, (lines[0] or 0) + len(lines))):
@@ -495,6 +499,29 @@ def _carry_over(original: str, before: str, after: str, answer: Answer) -> str:
         out[position:position + (i2 - i1)] = new[j1:j2]
         shift += (j2 - j1) - (i2 - i1)
     return "".join(out)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _after_sibling(file_lines: Sequence[str], same: Mapping[int, int], index: int,
+                   inserted: str) -> int | None:
+    """Where to insert a key after a sibling that ruamel renders otherwise: after the nearest
+    line above that it renders as written, and every line below it indented deeper than the
+    inserted key (the sibling's value, however it is wrapped). None if that line is not a
+    sibling at the inserted key's indentation."""
+    found = next((same[back] for back in range(index, -1, -1) if back in same), None)
+    depth = _indent(inserted)
+    if found is None or _indent(file_lines[found]) != depth:
+        return None
+    at = found + 1
+    while at < len(file_lines) and (not file_lines[at].strip()
+                                    or _indent(file_lines[at]) > depth):
+        at += 1
+    while at > found + 1 and not file_lines[at - 1].strip():
+        at -= 1  # blank lines before the next key stay below the answer
+    return at
 
 
 def _above_comments(lines: Sequence[str], at: int, inserted: str) -> int:

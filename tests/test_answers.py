@@ -315,3 +315,17 @@ def test_an_amount_in_another_currency_does_not_replace_the_stated_one(tmp_path:
                                        "--source", "intake"])
     assert result.exit_code == 2
     assert "the case states this amount in GBP; rex does not convert currencies" in result.output
+
+
+def test_an_answer_after_a_value_wrapped_over_two_lines_is_written(tmp_path: Path) -> None:
+    case = tmp_path / "wrapped.yaml"
+    case.write_text("rex: 1\nid: w\ntitle: W\nsources: [{id: s, title: S}]\nparties:\n"
+                    "  - id: buyer\n    name: Buyer Ltd\n    status: confirmed\n    source: s\n"
+                    "    note: a note that the author wrapped\n"
+                    "      over two lines without a folded marker\n"
+                    "  - {id: other, name: Other Ltd, status: confirmed, source: s}\n")
+    before = case.read_text()
+    written = apply_answers(case, [Answer("buyer.us_activities", "yes")], "s")
+    added = [line for line in written.text.splitlines() if line not in before.splitlines()]
+    assert added == ["    us_activities: {value: true, status: confirmed, source: s}"]
+    assert [line for line in before.splitlines() if line not in written.text.splitlines()] == []
