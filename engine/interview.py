@@ -132,11 +132,22 @@ def changes(before: Report, after: Report) -> list[str]:
 
     old = {key(f): f for f in before.findings}
     new = {key(f): f for f in after.findings}
+    gone = [k for k in old if k not in new]
     out = []
     for k, finding in new.items():
         was = old.get(k)
         if was is None:
-            out.append(f"new, {finding.status}: {_named(finding)}")
+            # The same rule now on other objects (the answer named the recipient, say):
+            # one finding that moved, not one new and one gone.
+            moved = [g for g in gone if g[0] == k[0]]
+            if len(moved) == 1:
+                gone.remove(moved[0])
+                was = old[moved[0]]
+                now = ", ".join(f"{name} {value}" for name, value in k[1]
+                                if dict(moved[0][1]).get(name) != value)
+                out.append(f"now on {now}, {finding.status}: {_named(finding)}")
+            else:
+                out.append(f"new, {finding.status}: {_named(finding)}")
         elif was.status != finding.status:
             out.append(f"{was.status} to {finding.status}: {_named(finding)}")
         dated = {d.id for d in finding.deadlines if d.date is not None}
@@ -144,8 +155,7 @@ def changes(before: Report, after: Report) -> list[str]:
         for deadline in finding.deadlines:
             if deadline.id in dated & undated and deadline.date is not None:
                 out.append(f"deadline now dated, {deadline.date}: {deadline.what}")
-    out += [f"falls away (was {finding.status}): {_named(finding)}"
-            for k, finding in old.items() if k not in new]
+    out += [f"falls away (was {old[k].status}): {_named(old[k])}" for k in gone]
     return list(dict.fromkeys(out))
 
 

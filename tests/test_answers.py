@@ -329,3 +329,11 @@ def test_an_answer_after_a_value_wrapped_over_two_lines_is_written(tmp_path: Pat
     added = [line for line in written.text.splitlines() if line not in before.splitlines()]
     assert added == ["    us_activities: {value: true, status: confirmed, source: s}"]
     assert [line for line in before.splitlines() if line not in written.text.splitlines()] == []
+
+
+def test_a_finding_that_moves_to_the_answered_party_is_said_to_move(seed: Path) -> None:
+    result = CliRunner().invoke(main, ["answer", str(seed),
+                                       "cambridge-development.to=alibaba-cloud", "--source",
+                                       "article", "--alleged", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "now on recipient alibaba-cloud, possible: Release of technology" in result.output
