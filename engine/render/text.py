@@ -73,8 +73,10 @@ def summary(report: Report) -> list[str]:
     today = dt.date.fromisoformat(report.deadlines_as_of)
     dated = brief.clocks(report)
     for clock in dated:
+        left = brief.days_left(clock, today)
+        when = deadline_words(clock.deadline) + ("" if left == "passed" else f", {left}")
         out.extend(_wrap(
-            f"{deadline_words(clock.deadline)}, {brief.days_left(clock, today)}: "
+            f"{when}: "
             f"{clock.deadline.what} - {brief.actor(clock.finding, dict(report.parties))} "
             f"[{clock.finding.rule}]",
             first="  ", indent="    "))
