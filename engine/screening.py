@@ -279,11 +279,23 @@ class Screener:
                     found = (points, str(name.facts["key"].value), name.name, listed)
                     if index not in best or found[0] > best[index][0]:
                         best[index] = found
-            for index in sorted(best):
-                entry = self.entries[index]
-                if entry.confirmed_by not in party.facts and not keys & entry.keys:
-                    out.append(_near_row(entry, party, *best[index]))
+            rows = [_near_row(self.entries[index], party, *best[index]) for index in sorted(best)
+                    if self.entries[index].confirmed_by not in party.facts
+                    and not keys & self.entries[index].keys]
+            out += _with_others(rows)
         return tuple(out)
+
+
+def _with_others(rows: list[CaseObject]) -> list[CaseObject]:
+    """One answer settles every near match of a party that the same fact confirms: each row
+    names the others, so the question shows them all."""
+    out = []
+    for row in rows:
+        others = [f"\"{other.name}\" ({other.words['score']} of 100)" for other in rows
+                  if other is not row and other.words["confirmed_by"] == row.words["confirmed_by"]]
+        out.append(replace(row, words={**row.words, "others": "; ".join(others)})
+                   if others else row)
+    return out
 
 
 def _near_row(entry: _Screened, party: CaseObject, points: float, key: str, text: str,
@@ -304,9 +316,11 @@ def near_question(row: CaseObject, party: CaseObject) -> str:
              f"in effect from {row.facts['since'].value}"
              if "since" in row.facts else ""]
     detail = "; ".join(part for part in about if part)
+    others = (f" It is also like {words['others']} in the same lists; the answer settles them "
+              "all." if words.get("others") else "")
     return (f"Is {party.name} the party listed as \"{row.name}\""
             f"{f' ({detail})' if detail else ''} in the reference table "
             f"{row.facts['table'].value}? Its name \"{words['screened_name']}\" scores "
             f"{words['score']} of 100 against \"{words['listed_as']}\": a near match, not the "
-            f"same name. Check the entry's address and identifiers, then state whether "
+            f"same name.{others} Check the entry's address and identifiers, then state whether "
             f"{party.name} is the listed party ({words['confirmed_by']}).")

@@ -150,3 +150,20 @@ def test_a_table_that_names_no_yes_or_no_party_fact_is_refused(tmp_path: Path) -
     assert "confirmed_by" in result.output and "'country' is not a yes-or-no party fact" \
         in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_party_like_two_entries_is_asked_once_with_both_named(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text(PACK.replace(
+        '      - {entry: "Huawei Technologies Co., Ltd.", aliases: [Huawei], country: CN, '
+        'since: 2019-05-16}',
+        '      - {entry: "Huawei Technologies Co., Ltd.", aliases: [Huawei], country: CN, '
+        'since: 2019-05-16}\n'
+        '      - {entry: "Huawai Technologies Co., Ltd.", country: CN, since: 2020-01-01}'))
+    engine = Engine(load_rules([tmp_path]))
+    case = case_from_document(load_bytes(_case(
+        "{id: near, name: Huawey Technologies Ltd, status: confirmed, source: s}"), "c.yaml"))
+    report = engine.report(case, questions=True)
+    [question] = report.questions
+    assert question.path == "near.listings.us-entity-list.listed"
+    assert "It is also like" in question.question and "of 100) in the same lists" \
+        in question.question
