@@ -32,7 +32,7 @@ from .model import Case
 from .report.words import said
 from .rules.text import listing, suggest
 from .values import Bounds, Choice, Span
-from .yamlio import load_bytes, load_file
+from .yamlio import load_bytes
 
 KINDS = {"parties": "party", "assets": "asset", "events": "event"}
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -153,12 +153,16 @@ def apply_answers(file: str | Path, answers: Sequence[Answer], source: str,
     name = str(file)
     newline = "\n"
     if text is None:
-        raw = Path(file).read_bytes().decode("utf-8")
+        try:
+            raw = Path(file).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise InputError(f"cannot read the case file: {reason}", Location(name)) from None
         newline = "\r\n" if "\r\n" in raw else "\n"
         before = raw.replace("\r\n", "\n")
     else:
         before = text
-    original = load_file(file) if text is None else load_bytes(before.encode(), name)
+    original = load_bytes(before.encode(), name)  # the file as read once, above
     case = case_from_document(original)
     if source not in case.sources:
         raise InputError(f"--source {source!r} is not one of the case's sources",
@@ -284,7 +288,7 @@ def _uk_sectors(spec: FieldSpec, holder: Mapping[str, Any], answer: Answer, sour
                 status: str) -> list[tuple[tuple[str, ...], Any]]:
     """The sectors in which a party carries on activities in the UK are read from its
     activities: each sector answered becomes an activity whose ``where`` includes GB."""
-    sectors = _value(replace_spec(spec), answer)
+    sectors = _value(replace(spec, computed=False), answer)  # read as a list of sectors
     if not sectors:
         raise InputError(f"{answer}: rex reads the UK sectors from the party's activities",
                          field="VALUE", hint="to say there are none, state each activity's "
@@ -297,11 +301,6 @@ def _uk_sectors(spec: FieldSpec, holder: Mapping[str, Any], answer: Answer, sour
         items.fa.set_flow_style()
         writes.append((("activities", sector, "where"), _long_form(items, source, status)))
     return writes
-
-
-def replace_spec(spec: FieldSpec) -> FieldSpec:
-    """``uk_sectors`` as a list of sectors to read an answer with."""
-    return replace(spec, computed=False)
 
 
 def _at(holder: Mapping[str, Any], path: tuple[str, ...]) -> Any:

@@ -355,15 +355,6 @@ def _evaluated(files: Sequence[Path], pack: RulePack, rule_paths: Sequence[str] 
 BASELINE_SCHEMA = 1
 
 
-def finding_key(finding: Finding) -> str:
-    return comparison.key(finding.rule, finding.on)
-
-
-def finding_record(finding: Finding) -> dict[str, Any]:
-    """What a baseline remembers of a finding (``engine.comparison.record``)."""
-    return comparison.record(finding)
-
-
 def baseline_of(result: CheckResult, root: Path | None = None) -> dict[str, Any]:
     recorder = BaselineRecorder(root)
     for item in result.results:
@@ -382,7 +373,7 @@ class BaselineRecorder:
     def add(self, item: CaseResult) -> None:
         if item.report is not None:
             self.cases[_case_name(item.path, self.root)] = {
-                finding_key(f): finding_record(f) for f in item.report.findings}
+                comparison.key(f.rule, f.on): comparison.record(f) for f in item.report.findings}
 
     def baseline(self) -> dict[str, Any]:
         return {"baseline_schema": BASELINE_SCHEMA, "cases": dict(sorted(self.cases.items()))}
@@ -426,6 +417,6 @@ def compare_baseline(result: CaseResult, baseline: Mapping[str, Any],
     assert result.report is not None
     name = _case_name(result.path, root)
     recorded: Mapping[str, Any] = baseline.get("cases", {}).get(name, {})
-    current = {finding_key(f): finding_record(f) for f in result.report.findings}
+    current = {comparison.key(f.rule, f.on): comparison.record(f) for f in result.report.findings}
     return [Drift(name, change, key, detail)
             for change, key, detail in comparison.compare(recorded, current)]

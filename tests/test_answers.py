@@ -337,3 +337,13 @@ def test_a_finding_that_moves_to_the_answered_party_is_said_to_move(seed: Path) 
                                        "article", "--alleged", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "now on recipient alibaba-cloud, possible: Release of technology" in result.output
+
+
+def test_a_case_file_that_is_not_utf8_is_one_line_and_unchanged(tmp_path: Path) -> None:
+    case = tmp_path / "latin1.yaml"
+    case.write_bytes(b"rex: 1\nid: x\ntitle: \xff\n")
+    result = CliRunner().invoke(main, ["answer", str(case), "x.name=y", "--source", "s"])
+    assert result.exit_code == 2
+    assert "cannot read the case file: it is not UTF-8 text" in result.output
+    assert "internal error" not in result.output
+    assert case.read_bytes() == b"rex: 1\nid: x\ntitle: \xff\n"

@@ -159,7 +159,7 @@ class Session:
                 ) from None
             self._names[chunk.name] = name
             ruleset = self.host.get_ruleset(name)
-            target = _Target(chunk.name, ruleset, ruleset._handle, direct)
+            target = _Target(chunk.name, ruleset._handle, direct)
             for pair in sorted(chunk.observes):
                 self._targets[pair].append(target)
 
@@ -433,11 +433,10 @@ class _ActionFailed(Exception):
 
 @dataclass
 class _Target:
-    """A registered ruleset: its chunk's name, the durable_rules Ruleset, its C handle, and
+    """A registered ruleset: its chunk's name, its C handle, rex's actions for it, and
     how many facts of the current case it holds."""
 
     chunk: str
-    ruleset: Any
     handle: Any
     actions: Mapping[str, Callable[[Mapping[str, Any]], None]]
     """rex's action for each rule of the ruleset, by the rule's name in it."""
