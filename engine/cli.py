@@ -506,9 +506,10 @@ def ask(case: str, source: str | None, alleged: bool | None, yes: bool, dry_run:
         alleged = click.prompt("Are they confirmed or alleged?",
                                type=click.Choice(["confirmed", "alleged"]),
                                default="confirmed") == "alleged"
-    session = Interview.start(case, engine, loaded, str(source),
-                              "alleged" if alleged else "confirmed")
-    run_interview(session, loaded, _ask_line, lambda text: click.echo(visible(text)))
+    with engine.kept():  # an answer is matched by the facts it changes, not all again
+        session = Interview.start(case, engine, loaded, str(source),
+                                  "alleged" if alleged else "confirmed")
+        run_interview(session, loaded, _ask_line, lambda text: click.echo(visible(text)))
     if session.written is None:
         click.echo("No answers given; the case file is unchanged.")
         return EXIT_OK

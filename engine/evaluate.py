@@ -9,8 +9,9 @@ holds the rule engine to that evaluator, the visible step the tests and ``rex ch
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ class Engine:
         self.make_matcher = matcher
         self._programs: dict[tuple[bool, tuple[str, ...]], Program] = {}
         self._matchers: dict[str, Matcher] = {}
+        self._keep = False
         self.screener = Screener(pack.reference)
 
     def program(self, as_of: dt.date | None = None, today: dt.date | None = None) -> Program:
@@ -65,7 +67,27 @@ class Engine:
         found = self._matchers.get(program.fingerprint)
         if found is None:
             found = self._matchers[program.fingerprint] = self.make_matcher(program)
+            if self._keep and hasattr(found, "keep"):
+                found.keep = True
         return found
+
+    @contextlib.contextmanager
+    def kept(self) -> Iterator[None]:
+        """Within it, the rule engine keeps each case's facts from one evaluation to the next,
+        so that a case evaluated again after an answer (``rex ask``) costs only the facts that
+        differ (``engine.matchers.kept``); on leaving, they are retracted."""
+        self._keep = True
+        for matcher in self._matchers.values():
+            if hasattr(matcher, "keep"):
+                matcher.keep = True
+        try:
+            yield
+        finally:
+            self._keep = False
+            for matcher in self._matchers.values():
+                if hasattr(matcher, "keep"):
+                    matcher.keep = False
+                    matcher.session.release()  # type: ignore[attr-defined]
 
     def session(self, as_of: dt.date | None = None) -> Session:
         """The durable_rules session behind the default matcher (for tests and benchmarks)."""

@@ -38,6 +38,7 @@ from ..compiler import STATUS_OF_VARIANT, CompiledRule, Program, derived_fact, e
 from ..errors import EngineError
 from ..model import STATUS_RANK, Case
 from . import EngineMatch
+from .kept import Firing, KeptCase
 
 MAX_LIVE_FACTS = 20_000
 """Facts one case may hold in one ruleset at once (durable_rules' 32-bit fact hash makes
@@ -122,8 +123,11 @@ class Session:
 
     Use ``session_for``; a Session is not for use from several threads at once."""
 
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, label: str = "") -> None:
+        """``label`` names a second session of the same program apart (tests compare one
+        with the other); ``session_for`` gives the one every command uses."""
         self.program = program
+        self.label = label
         self.host = host()
         self._activations: list[Activation] = []
         self._derived: list[dict[str, Any]] = []
@@ -134,11 +138,14 @@ class Session:
         self.recording: list[tuple[str, str]] | None = None
         """When a list, every fact asserted is appended with its ruleset (for the benchmark
         that feeds the same facts straight into durable_rules)."""
+        self.fired: deque[Firing] = deque()
+        """While a case is kept (``keep``), every firing with the facts it bound."""
+        self.kept: KeptCase | None = None
         self._register()
 
     def _register(self) -> None:
         """Register the program's rulesets (under fresh names after a renewal)."""
-        suffix = f"~{self._generation}" if self._generation else ""
+        suffix = self.label + (f"~{self._generation}" if self._generation else "")
         self._targets: dict[tuple[str, str], list[_Target]] = defaultdict(list)
         self._routes: dict[tuple[str, tuple[str, ...]], list[_Target]] = {}
         for chunk in self.program.chunks:
@@ -173,6 +180,8 @@ class Session:
         self._activations.clear()
         self._derived.clear()
         self._errors.clear()
+        self.fired.clear()
+        self.kept = None  # its facts are in the rulesets left behind
         self._register()
 
     def _action(self, rule: CompiledRule) -> Callable[[Mapping[str, Any]], None]:
@@ -187,18 +196,24 @@ class Session:
         report = rule.reports
         rule_name = rule.name
         variant = rule.variant
+        fired = self.fired
 
         def action(message: Mapping[str, Any]) -> None:
             try:
+                keys = tuple([message[var]["k"] for var in pattern_names])
                 if report:
-                    activations.append(
-                        (rule_name, tuple([message[var]["k"] for var in pattern_names])))
+                    activations.append((rule_name, keys))
+                new = None
                 if derive is not None:
                     matched = {name: message[var] for var, name in variables}
                     fact_name, of, to = derive
                     of_value = str(matched[of[0]][of[1]])
                     to_value = str(matched[to[0]][to[1]]) if to is not None else None
-                    derived.append(derived_fact(fact_name, variant, of_value, to_value))
+                    new = derived_fact(fact_name, variant, of_value, to_value)
+                    derived.append(new)
+                if self.kept is not None:
+                    fired.append(Firing(rule_name, keys, tuple(
+                        [str(message[var]["id"]) for var in pattern_names]), report, new))
             except BaseException as exc:  # an action must never raise into durable_rules
                 errors.append(f"{rule.name}: {exc!r}")
 
@@ -209,6 +224,7 @@ class Session:
     def run(self, facts: Iterable[Mapping[str, Any]]) -> list[Activation]:
         """Every activation for one case's facts; the session is clean again afterwards."""
         facts = list(facts)
+        self.release()  # a kept case's facts would join this case's
         for attempt in (1, 2):
             try:
                 return self._run_once(facts)
@@ -225,6 +241,42 @@ class Session:
                         "state locked by an unfinished action); no report was produced"
                     ) from None
         raise AssertionError("unreachable")
+
+    def run_kept(self, facts: Iterable[Mapping[str, Any]]) -> list[Activation]:
+        """Every activation for a case's facts, as ``run`` gives them, with the facts kept in
+        the rulesets: the next call asserts and retracts only the facts that differ
+        (``engine.matchers.kept``). ``release`` (or a ``run``) retracts them."""
+        facts = list(facts)
+        for attempt in (1, 2):
+            if self.kept is None:
+                self.kept = KeptCase(self)
+            self._activations.clear()
+            self._derived.clear()
+            try:
+                return self.kept.update(facts)
+            except _ActionFailed as exc:
+                self._renew()
+                raise EngineError(str(exc)) from None
+            except _Abandoned:
+                self._renew()
+                if attempt == 2:
+                    raise EngineError(
+                        "the rule engine abandoned rule actions twice (it deferred facts to a "
+                        "state locked by an unfinished action); no report was produced"
+                    ) from None
+            except BaseException:
+                self._renew()  # what the kept case holds is no longer known: start afresh
+                raise
+        raise AssertionError("unreachable")
+
+    def release(self) -> None:
+        """Retract a kept case's facts (nothing, if none is kept)."""
+        if self.kept is not None:
+            kept, self.kept = self.kept, None
+            try:
+                kept.close()
+            finally:
+                self.fired.clear()
 
     def _run_once(self, facts: Iterable[Mapping[str, Any]]) -> list[Activation]:
         self._activations.clear()
@@ -377,6 +429,17 @@ class Session:
     def _drain(self, pending: deque[Mapping[str, Any]], seen: set[str]) -> None:
         """Run any action the engine still holds (none is expected; see tests)."""
         before = len(self._activations)
+        self.dispatch()
+        if len(self._activations) != before:
+            self.drained = getattr(self, "drained", 0) + len(self._activations) - before
+        for new in self._derived:
+            if new["id"] not in seen:
+                seen.add(new["id"])
+                pending.append(new)
+        self._derived.clear()
+
+    def dispatch(self) -> None:
+        """Have every ruleset run the actions it still holds."""
         for chunk in self.program.chunks:
             try:
                 self.host.get_ruleset(self._names[chunk.name]).dispatch()
@@ -385,13 +448,14 @@ class Session:
                                     f"{exc!r}") from None
         if self._errors:
             raise _ActionFailed("a rule action failed: " + "; ".join(self._errors[:3]))
-        if len(self._activations) != before:
-            self.drained = getattr(self, "drained", 0) + len(self._activations) - before
-        for new in self._derived:
-            if new["id"] not in seen:
-                seen.add(new["id"])
-                pending.append(new)
-        self._derived.clear()
+
+    def retract(self, target: _Target, text: str) -> None:
+        """Retract one stored fact (a kept case's)."""
+        try:
+            durable_rules_engine.retract_fact(target.handle, text)
+        except Exception as exc:  # pragma: no cover - would leave the session dirty
+            raise EngineError(f"the rule engine could not retract a fact: {exc}") from None
+        target.live -= 1
 
     def _retract(self, stored: list[tuple[Any, str]]) -> None:
         """Retract every fact the case stored (no rule tests an absence, so a retraction
@@ -468,9 +532,14 @@ class DurableMatcher:
         self.binding_names: dict[str, list[str]] = {}
         self.plans = self._plans()
 
+    keep = False
+    """Whether the case's facts stay in the session, so that the next case (the same case
+    after an answer, in ``rex ask``) is matched by asserting only what differs."""
+
     def matches(self, case: Case) -> list[EngineMatch]:
         """The best match of each finding rule and key, as the rule engine finds them."""
-        activations = self.session.run(encode_case(case, self.program.encoding))
+        facts = encode_case(case, self.program.encoding)
+        activations = self.session.run_kept(facts) if self.keep else self.session.run(facts)
         plans = self.plans
         best: dict[tuple[str, tuple[str, ...]], tuple[int, tuple[str, ...], str]] = {}
         for compiled_name, keys in activations:
