@@ -378,7 +378,7 @@ def _value(spec: FieldSpec, answer: Answer) -> Any:
 _BOUNDS = (("at least ", "at_least"), ("at most ", "at_most"), ("more than ", "above"),
            ("less than ", "below"), ("above ", "above"), ("over ", "above"),
            ("below ", "below"), ("under ", "below"))
-_RANGE = re.compile(r"^(?:between\s+)?(\S+)\s+(?:to|and)\s+(\S+)$")
+_RANGE = re.compile(r"^(?:between\s+|from\s+)?(?!up\s)(\S+)\s+(?:to|and)\s+(\S+)$")
 
 
 _GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -427,6 +427,14 @@ def _day(spec: FieldSpec, answer: Answer, text: str) -> Any:
     return int(text) if text.isdigit() else text
 
 
+_OPEN_ENDS = (("on or after ", "from", 0), ("on or before ", "to", 0), ("from ", "from", 0),
+              ("since ", "from", 0), ("after ", "from", 1), ("up to ", "to", 0),
+              ("until ", "to", 0), ("by ", "to", 0), ("before ", "to", -1))
+"""Words for one open end of a range, the end they give, and the step from the date named to
+the end written (ranges are inclusive: "before 2024" ends in 2023, "after 2023-03" starts in
+2023-04)."""
+
+
 def _date_form(spec: FieldSpec, answer: Answer) -> Any:
     """A day, a month, a year, or a range as the case format writes it ({from: 2021, to:
     2023}; "from 2021" and "until 2023" for one open end)."""
@@ -436,11 +444,25 @@ def _date_form(spec: FieldSpec, answer: Answer) -> Any:
     if found:
         return _flow({"from": _day(spec, answer, found.group(1)),
                       "to": _day(spec, answer, found.group(2))})
-    for words, key in (("from ", "from"), ("after ", "from"), ("until ", "to"),
-                       ("before ", "to"), ("by ", "to")):
+    for words, key, step in _OPEN_ENDS:
         if lower.startswith(words):
-            return _flow({key: _day(spec, answer, text[len(words):])})
+            named = text[len(words):]
+            _day(spec, answer, named)  # checked as typed, so an error names what was typed
+            return _flow({key: _day(spec, answer, _step(named, step))})
     return _day(spec, answer, text)
+
+
+def _step(text: str, step: int) -> str:
+    """The day, month or year ``step`` units after the one ``text`` names (a checked date)."""
+    if step == 0:
+        return text
+    parts = [int(part) for part in text.split("-")]
+    if len(parts) == 1:
+        return str(parts[0] + step)
+    if len(parts) == 2:
+        year, month = divmod(parts[0] * 12 + parts[1] - 1 + step, 12)
+        return f"{year:04d}-{month + 1:02d}"
+    return (dt.date(*parts) + dt.timedelta(days=step)).isoformat()
 
 
 def _flow(items: Mapping[str, Any]) -> CommentedMap:

@@ -235,6 +235,13 @@ def test_after_an_answer_only_the_questions_it_can_touch_are_tried_again(seed: P
      "after: {value: {between: [50, 75]}, status: confirmed"),
     ("model-access.date=2021 to 2023", "occurred: {value: {from: 2021, to: 2023}, status"),
     ("model-access.date=from 2022-03", "occurred: {value: {from: 2022-03}, status"),
+    # ranges are inclusive: "before" and "after" name the day, month or year outside them
+    ("model-access.date=before 2023-12-20", "occurred: {value: {to: 2023-12-19}, status"),
+    ("model-access.date=after 2023-12-31", "occurred: {value: {from: 2024-01-01}, status"),
+    ("model-access.date=before 2024-01", "occurred: {value: {to: 2023-12}, status"),
+    ("model-access.date=after 2023", "occurred: {value: {from: 2024}, status"),
+    ("model-access.date=on or before 2023-12-20", "occurred: {value: {to: 2023-12-20}, status"),
+    ("model-access.date=up to 2018-08-12", "occurred: {value: {to: 2018-08-12}, status"),
 ])
 def test_bounds_and_ranges_are_written_in_the_case_format(seed: Path, answer: str,
                                                           written: str) -> None:
@@ -242,6 +249,24 @@ def test_bounds_and_ranges_are_written_in_the_case_format(seed: Path, answer: st
     assert result.exit_code == 0, result.output
     assert written in seed.read_text(encoding="utf-8")
     load_case(seed)
+
+
+def test_every_range_a_date_question_offers_can_be_typed_as_the_answer(
+        engine: Engine, seed: Path) -> None:
+    """The brief's answers to a date question ("up to 2018-08-12", "2018-08-13 to
+    2020-11-11", "from 2024-01-01") are what rex ask takes: each one, typed, gives the
+    change the brief said it would."""
+    case = load_case(seed)
+    report = engine.report(case, questions=True)
+    dated = [q for q in report.questions if q.path.endswith(".date")]
+    assert dated
+    for question in dated:
+        for offered in question.answers:
+            typed = apply_answers(seed, [Answer(question.path, offered.answer)], "article")
+            words = offered.answer.split()
+            day = words[-1] if words[0] in {"up", "from"} else words[0]
+            one_day = apply_answers(seed, [Answer(question.path, day)], "article")
+            assert engine.statuses(typed.case) == engine.statuses(one_day.case), offered.answer
 
 
 def test_a_replaced_partial_date_keeps_its_note(seed: Path) -> None:
