@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import comparison
+from .cache import CompileCache
 from .cases import load_case
 from .errors import EngineError, RexError, flatten
 from .evaluate import Engine
@@ -30,7 +31,6 @@ from .matchers import check_engine_build
 from .model import STATUS_RANK, Expectations, Finding
 from .report import Report
 from .rulemodel import RulePack
-from .rules import load_rules
 
 
 @dataclass(frozen=True)
@@ -252,8 +252,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _init_worker(rule_paths: Sequence[str] | None, today: dt.date,
-                 now: dt.datetime | None) -> None:
-    _WORKER["engine"] = Engine(load_rules(list(rule_paths) if rule_paths else None))
+                 now: dt.datetime | None, cache_folder: Path | None = None) -> None:
+    cache = CompileCache(cache_folder)  # workers start from the entries the last run kept
+    _WORKER["engine"] = Engine(cache.pack(list(rule_paths) if rule_paths else None),
+                               cache=cache)
     _WORKER["today"] = today
     _WORKER["now"] = now
 
@@ -279,16 +281,19 @@ def iter_check(
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
     follow_symlinks: bool = False,
+    cache: CompileCache | None = None,
 ) -> Iterator[CaseResult]:
     """Check every case file under ``paths``, yielding each result, in path order, as soon as
     it and those before it are done (with gates and drift applied), then the cases the
     baseline records whose files are gone. Nothing is kept once yielded, so a caller that
-    writes each result out holds one report at a time however many files it checks."""
+    writes each result out holds one report at a time however many files it checks. With
+    ``cache`` (the one that gave ``pack``), compiled programs are read from it and kept in it,
+    in this process and in the workers."""
     check_engine_build()  # here too: a worker whose initializer fails is started again forever
     day = today or dt.date.today()
     now = dt.datetime.now(dt.timezone.utc) if today is None else None  # one moment per run
     files = case_files(paths, follow_symlinks)
-    for result in _evaluated(files, pack, rule_paths, jobs, day, now, progress):
+    for result in _evaluated(files, pack, rule_paths, jobs, day, now, progress, cache):
         if result.report is None:
             yield result
             continue
@@ -303,14 +308,15 @@ def iter_check(
 
 def _evaluated(files: Sequence[Path], pack: RulePack, rule_paths: Sequence[str] | None,
                jobs: int, day: dt.date, now: dt.datetime | None,
-               progress: Callable[[int, int], None] | None) -> Iterator[CaseResult]:
+               progress: Callable[[int, int], None] | None,
+               cache: CompileCache | None) -> Iterator[CaseResult]:
     if jobs > 1 and len(files) > 1:
         # A fresh process per worker (its own engine). An executor, not a Pool: when a worker
         # dies, the pending results fail at once instead of waiting for ever.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(list(rule_paths) if rule_paths else None, day,
-                                           now)) as pool:
+                                           now, cache.folder if cache else None)) as pool:
             # Start every worker before the executor's manager thread: CPython 3.11+ spawns
             # them one per submit, and a worker killed while the next one is being added to
             # the executor's table crashed the manager thread ("dictionary changed size
@@ -342,7 +348,7 @@ def _evaluated(files: Sequence[Path], pack: RulePack, rule_paths: Sequence[str] 
                 _stop(pool)
                 raise
     else:
-        engine = Engine(pack)
+        engine = Engine(pack, cache=cache)
         for index, path in enumerate(files, 1):
             result = evaluate_file(engine, path, day, now)
             if progress:

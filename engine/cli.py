@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__, screening
+from .cache import CompileCache
 from .cases import load_case
 from .check import BaselineRecorder, Gate, Totals, case_files, iter_check, run_check
 from .coverage import coverage, percent
@@ -74,6 +75,7 @@ Exit codes:
 
 class _State:
     debug = False
+    cache: CompileCache | None = None
 
 
 def _fail(error: RexError) -> NoReturn:
@@ -136,8 +138,19 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
         raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
 
 
+def _cache() -> CompileCache:
+    if _State.cache is None:
+        _State.cache = CompileCache.default()
+    return _State.cache
+
+
 def _pack(paths: Sequence[str]) -> RulePack:
-    return load_rules(list(paths) if paths else None)
+    return _cache().pack(list(paths) if paths else None)
+
+
+def _engine(paths: Sequence[str]) -> Engine:
+    """An engine on the rule pack, its programs read from and kept in the compile cache."""
+    return Engine(_pack(paths), cache=_cache())
 
 
 _rules_option = click.option(
@@ -154,11 +167,15 @@ _as_of_option = click.option(
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rex")
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
-def main(debug: bool) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Load and compile the rule packs afresh, neither reading nor writing the "
+              "compile cache (REX_CACHE_DIR, or the user cache folder).")
+def main(debug: bool, no_cache: bool) -> None:
     """rex reads the facts of a cross-border incident from a YAML case file and reports every
     possible regulatory trigger: the provision, whether it is triggered, alleged or only
     possible, who acts, what they may or must do, and by when."""
     _State.debug = debug
+    _State.cache = CompileCache.default(enabled=not no_cache)
 
 
 @main.command(epilog=EXIT_CODES)
@@ -186,7 +203,7 @@ def report(cases: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date 
 
     The text and Markdown reports open with a summary: what is urgent, the findings one line
     each, and the questions whose answers would change them, each asked once."""
-    engine = Engine(_pack(rule_paths))
+    engine = _engine(rule_paths)
     _load_cases(cases, keep=False, party=audience)  # all valid before anything is written
     if output:
         refuse_inputs(output, [*cases, *rule_paths], "--output")
@@ -285,7 +302,7 @@ def explain(case: str, rule_id: str, as_of: dt.date | None, rule_paths: tuple[st
     rule = pack.get(rule_id)
     if rule is None:
         raise RexError(f"no rule {rule_id!r}", hint="rex rules list shows the rules")
-    engine = Engine(pack)
+    engine = Engine(pack, cache=_cache())
     loaded = engine.prepare(load_case(case))
     click.echo(explain_text.render(explain_rule(engine.program(as_of), loaded, rule)), nl=False)
     return EXIT_OK
@@ -470,7 +487,7 @@ def answer(case: str, answers: tuple[str, ...], source: str, alleged: bool | Non
     parsed = [Answer.parse(item) for item in answers]
     written = apply_answers(case, parsed, source, "alleged" if alleged else "confirmed",
                             change_stated=replace)
-    engine = Engine(_pack(rule_paths))
+    engine = _engine(rule_paths)
     changed = changes(engine.report(load_case(case)), engine.report(written.case))
     click.echo(visible(written.diff), nl=False)
     for line in changed or ["no finding changed"]:
@@ -498,7 +515,7 @@ def ask(case: str, source: str | None, alleged: bool | None, yes: bool, dry_run:
     from .interview import run as run_interview  # noqa: PLC0415
 
     loaded = load_case(case)
-    engine = Engine(_pack(rule_paths))
+    engine = _engine(rule_paths)
     if source is None:
         source = click.prompt("Where do the answers come from? (a source id)",
                               type=click.Choice(list(loaded.sources)))
@@ -596,7 +613,8 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
     totals = Totals()
     recorder = BaselineRecorder(root) if update_baseline else None
     problems: list[str] = []
-    for item in iter_check(paths, pack=pack, rule_paths=list(rule_paths) or None, gates=gates,
+    for item in iter_check(paths, pack=pack, rule_paths=list(rule_paths) or None, cache=_cache(),
+                           gates=gates,
                            baseline=recorded, baseline_root=root, jobs=jobs,
                            progress=_progress(), follow_symlinks=follow_symlinks):
         writer.add(item)
@@ -687,7 +705,8 @@ def rules_test(paths: tuple[str, ...], min_coverage: float, jobs: int,
     """Run every case that tests rules (default: cases/) and print each rule's coverage."""
     pack = _pack(rule_paths)
     targets = list(paths) or [str(Path("cases"))]
-    result = run_check(targets, pack=pack, rule_paths=list(rule_paths) or None, jobs=jobs,
+    result = run_check(targets, pack=pack, rule_paths=list(rule_paths) or None, cache=_cache(),
+                       jobs=jobs,
                        progress=_progress())
     rows = coverage(pack, result)
     click.echo(render_coverage(rows), nl=False)

@@ -26,6 +26,7 @@ from .rulemodel import RulePack
 from .screening import Screener
 
 if TYPE_CHECKING:
+    from .cache import CompileCache
     from .matchers.durable import Session
 
 Statuses = dict[tuple[str, tuple[str, ...]], str]
@@ -41,11 +42,15 @@ class Engine:
     rules in force, one matcher per program."""
 
     def __init__(self, pack: RulePack,
-                 matcher: Callable[[Program], Matcher] = durable_matcher) -> None:
+                 matcher: Callable[[Program], Matcher] = durable_matcher,
+                 cache: CompileCache | None = None) -> None:
+        """With ``cache`` (the one that gave ``pack``), programs are read from it and kept in
+        it instead of compiled in every run."""
         if matcher is durable_matcher:
             check_engine_build()  # before any output: nothing is written on a stock build
         self.pack = pack
         self.make_matcher = matcher
+        self.cache = cache
         self._programs: dict[tuple[bool, tuple[str, ...]], Program] = {}
         self._matchers: dict[str, Matcher] = {}
         self._keep = False
@@ -56,8 +61,13 @@ class Engine:
         date; rules that apply to no event judged on ``today``)."""
         selection = select(self.pack, as_of, today)
         found = self._programs.get(selection.key)
+        if found is None and self.cache is not None:
+            found = self.cache.program(self.pack, selection.key)
         if found is None:
-            found = self._programs[selection.key] = compile_selection(self.pack, selection)
+            found = compile_selection(self.pack, selection)
+            if self.cache is not None:
+                self.cache.keep(self.pack, selection.key, found)
+        self._programs[selection.key] = found
         if found.as_of != as_of:  # the same law on another date: the same compiled rulesets
             found = replace(found, as_of=as_of, skipped=selection.skipped)
         return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ from hypothesis import settings
 
 from engine.evaluate import Engine
 from engine.rules import RulePack, load_rules
+
+# The compile cache of every rex the tests run (in this process or a child) is a folder of the
+# test run's own, never the user's; tests of the cache itself name theirs.
+os.environ["REX_CACHE_DIR"] = tempfile.mkdtemp(prefix="rex-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"

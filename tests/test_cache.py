@@ -1,0 +1,121 @@
+"""The compile cache: a second run reads what the first compiled, gives the same report, and
+never trusts an entry it cannot vouch for."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cache import CompileCache
+from engine.cli import main
+from engine.evaluate import Engine
+from engine.rules import default_rules_dir, load_rules
+
+from .conftest import CASES
+
+SEED = CASES / "anthropic-alibaba-2026.yaml"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    here = tmp_path / "cache"
+    monkeypatch.setenv("REX_CACHE_DIR", str(here))
+    return here
+
+
+def report(*args: str) -> str:
+    result = CliRunner().invoke(main, [*args, "report", str(SEED), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.pickle"))
+
+
+def test_a_second_run_reads_the_compiled_pack_and_reports_the_same(folder: Path) -> None:
+    first = report()
+    assert len(entries(folder)) == 1
+    cache = CompileCache(folder)
+    pack = cache.pack()
+    assert cache.hits == 1
+    engine = Engine(pack, cache=cache)
+    assert engine.program(None).fingerprint == Engine(load_rules()).program(None).fingerprint
+    assert report() == first == report("--no-cache")
+
+
+def test_no_cache_neither_reads_nor_writes(folder: Path) -> None:
+    report("--no-cache")
+    assert not folder.exists() or not entries(folder)
+
+
+def test_one_entry_holds_every_program_compiled_from_the_pack(folder: Path) -> None:
+    cache = CompileCache(folder)
+    engine = Engine(cache.pack(), cache=cache)
+    engine.program(None)
+    engine.program(__import__("datetime").date(2020, 1, 1))
+    again = CompileCache(folder)
+    pack = again.pack()
+    assert again.hits == 1
+    assert len(again._entries[id(pack)][1].programs) == 2
+
+
+@pytest.mark.parametrize("damage", ["cut short", "one byte changed", "not a cache file", "empty"])
+def test_a_damaged_entry_is_ignored_and_written_again(folder: Path, damage: str) -> None:
+    report()
+    [entry] = entries(folder)
+    data = entry.read_bytes()
+    if damage == "cut short":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "one byte changed":
+        middle = len(data) // 2
+        entry.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    elif damage == "not a cache file":
+        entry.write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")  # a pickle that runs a command
+    else:
+        entry.write_bytes(b"")
+    cache = CompileCache(folder)
+    cache.pack()
+    assert (cache.hits, cache.misses) == (0, 1)
+    again = CompileCache(folder)
+    again.pack()
+    assert again.hits == 1  # written again, whole
+
+
+def test_a_changed_rule_file_is_a_new_entry(folder: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    cache = CompileCache(folder)
+    cache.pack([rules])
+    target = rules / "us-cfius" / "cfius.yaml"
+    target.write_text(target.read_text() + "\n# a comment\n")
+    again = CompileCache(folder)
+    again.pack([rules])
+    assert again.misses == 1 and len(entries(folder)) == 2
+
+
+def test_a_folder_others_may_write_is_not_used(folder: Path) -> None:
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    report()
+    assert not entries(folder)
+
+
+def _load(folder: str) -> int:
+    cache = CompileCache(Path(folder))
+    return len(cache.pack().rules)
+
+
+def test_runs_at_once_each_get_the_pack_and_leave_one_whole_entry(folder: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(3) as pool:
+        counts = pool.map(_load, [str(folder)] * 3)
+    assert len(set(counts)) == 1
+    assert len(entries(folder)) == 1 and not list(folder.glob(".*.tmp"))
+    cache = CompileCache(folder)
+    cache.pack()
+    assert cache.hits == 1
