@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,7 @@ from ..errors import Location, RexError
 from ..evaluate import Engine
 from ..jsonfiles import read_json
 from ..output import refuse_inputs, write_atomic, write_pieces
-from ..render import checks as render_checks
-from ..render import github as render_github
-from ..render import junit as render_junit
-from ..render import sarif as render_sarif
+from ..render import CHECK_WRITERS
 from ..render.json_report import to_dict
 from ..render.safe import visible
 from ..rules import load_rules
@@ -43,7 +40,7 @@ Exit codes:
   1  an expectation not met, a finding at or above --fail-on, or drift from the baseline
   2  a case file could not be read or is invalid (all are listed), or a usage error
 """
-CHECK_FORMATS = ("text", "md", "json", "sarif", "junit", "github")
+CHECK_FORMATS = tuple(CHECK_WRITERS)
 
 
 def _gates(values: tuple[str, ...], regimes: Sequence[str]) -> list[Gate]:
@@ -111,14 +108,9 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
     root = Path(baseline).resolve().parent if baseline else None  # keys relative to it
     if baseline and not update_baseline:
         recorded = _read_baseline(baseline)
-    writers: dict[str, Callable[[], Any]] = {
-        "text": render_checks.TextWriter, "md": render_checks.MarkdownWriter,
-        "json": render_checks.JsonWriter, "sarif": lambda: render_sarif.SarifWriter(pack),
-        "junit": render_junit.JunitWriter, "github": render_github.GithubWriter,
-    }
     # Each file's result is written to the format's spool and let go: memory stays flat in
     # the number of files; the baseline keeps only finding keys and records.
-    writer = writers[fmt]()
+    writer = CHECK_WRITERS[fmt](pack)
     totals = Totals()
     recorder = BaselineRecorder(root) if update_baseline else None
     problems: list[str] = []

@@ -4,15 +4,18 @@ A renderer takes the reports as an iterable and yields its output in pieces, one
 time, so a caller that writes each piece as it comes holds one report in memory however many
 files it reports on. ``count`` is how many reports the iterable yields (a single report is a
 JSON object, several a JSON array). The registry is explicit; ``render`` raises with the list
-of known formats on a miss.
+of known formats on a miss. The results of ``rex check`` have their own registry of writers
+(``CHECK_WRITERS``), each taking one file's result at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from ..report import Report
-from . import html, json_report, markdown, text
+from ..rulemodel import RulePack
+from . import checks, github, html, json_report, junit, markdown, sarif, text
 
 Renderer = Callable[[Iterable[Report], int], Iterator[str]]
 
@@ -35,3 +38,15 @@ def stream(fmt: str, reports: Iterable[Report], count: int) -> Iterator[str]:
 
 def render(fmt: str, reports: Sequence[Report]) -> str:
     return "".join(stream(fmt, reports, len(reports)))
+
+
+CHECK_WRITERS: dict[str, Callable[[RulePack], Any]] = {
+    "text": lambda _pack: checks.TextWriter(),
+    "md": lambda _pack: checks.MarkdownWriter(),
+    "json": lambda _pack: checks.JsonWriter(),
+    "sarif": sarif.SarifWriter,
+    "junit": lambda _pack: junit.JunitWriter(),
+    "github": lambda _pack: github.GithubWriter(),
+}
+"""``rex check`` writers by format: each takes one file's result at a time (``add``) and
+writes what it holds at the end, so memory stays flat in the number of files."""
