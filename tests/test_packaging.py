@@ -129,3 +129,32 @@ def test_a_command_that_matches_says_in_one_line_that_durable_rules_is_missing()
     assert result.returncode == 2
     assert "the rule engine durable-rules is not installed" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_rex_help_loads_click_and_not_the_library() -> None:
+    """Commands import what they need when they run: asking for help reads no schema, rule
+    pack, renderer or rule engine."""
+    probe = ("import sys\n"
+             "sys.argv = ['rex', '--help']\n"
+             "from engine.cli import main\n"
+             "try:\n"
+             "    main()\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "heavy = ('jsonschema', 'yaml', 'engine.evaluate', 'engine.render', 'engine.cases',\n"
+             "         'durable', 'networkx', 'ruamel')\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy\n"
+             "             or any(m.startswith(h + '.') or m == h for h in heavy)))\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_formats_rex_help_names_are_the_registries() -> None:
+    from engine import screening
+    from engine.cli import common
+    from engine.render import CHECK_WRITERS, RENDERERS
+
+    assert set(common.REPORT_FORMATS) == set(RENDERERS)
+    assert set(common.CHECK_FORMATS) == set(CHECK_WRITERS)
+    assert common.SCREEN_THRESHOLD == screening.THRESHOLD

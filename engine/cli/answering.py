@@ -6,9 +6,6 @@ from collections.abc import Sequence
 
 import click
 
-from ..cases import load_case
-from ..output import write_atomic
-from ..render.safe import visible
 from .common import (
     EXIT_OK,
     _engine,
@@ -50,8 +47,11 @@ def answer(case: str, answers: tuple[str, ...], source: str, alleged: bool | Non
     it, such as buyer.listings.us-entity-list.listed=no), each with its status and source;
     comments and layout are kept. Prints the change and what it does to the findings."""
     # Loaded here: the round-trip YAML library is only for commands that write case files.
-    from ..answers import Answer, apply_answers  # noqa: PLC0415
-    from ..interview import changes  # noqa: PLC0415
+    from ..answers import Answer, apply_answers
+    from ..cases import load_case
+    from ..interview import changes
+    from ..output import write_atomic
+    from ..render.safe import visible
 
     parsed = [Answer.parse(item) for item in answers]
     written = apply_answers(case, parsed, source, "alleged" if alleged else "confirmed",
@@ -80,8 +80,11 @@ def ask(case: str, source: str | None, alleged: bool | None, yes: bool, dry_run:
     """Put the report's questions one at a time, most decisive first: each answer is checked
     like the case file, the case evaluated again and what changed shown. At the end the
     change to the file is shown, and written only on a yes."""
-    from ..interview import Interview  # noqa: PLC0415 - as in rex answer
-    from ..interview import run as run_interview  # noqa: PLC0415
+    from ..cases import load_case
+    from ..interview import Interview
+    from ..interview import run as run_interview
+    from ..output import write_atomic
+    from ..render.safe import visible
 
     loaded = load_case(case)
     engine = _engine(rule_paths)
@@ -115,7 +118,7 @@ def ask(case: str, source: str | None, alleged: bool | None, yes: bool, dry_run:
 def _ask_line(prompt: str, _spec: object, complete: Sequence[str]) -> str:
     """One answer from the terminal, with the allowed values completed on Tab."""
     try:  # only for rex ask: loading readline changes how every input() reads the terminal
-        import readline  # noqa: PLC0415
+        import readline
     except ImportError:  # pragma: no cover - not on this platform
         readline = None  # type: ignore[assignment]
     if readline is not None:

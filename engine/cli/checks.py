@@ -7,21 +7,15 @@ import difflib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..check import BaselineRecorder, Gate, Totals, case_files, iter_check
-from ..diff import diff as compute_diff
-from ..errors import Location, RexError
-from ..evaluate import Engine
-from ..jsonfiles import read_json
-from ..output import refuse_inputs, write_atomic, write_pieces
-from ..render import CHECK_WRITERS
-from ..render.json_report import to_dict
-from ..render.safe import visible
-from ..rules import load_rules
+if TYPE_CHECKING:
+    from ..check import Gate
+
 from .common import (
+    CHECK_FORMATS,
     EXIT_GATE,
     EXIT_OK,
     _cache,
@@ -40,12 +34,13 @@ Exit codes:
   1  an expectation not met, a finding at or above --fail-on, or drift from the baseline
   2  a case file could not be read or is invalid (all are listed), or a usage error
 """
-CHECK_FORMATS = tuple(CHECK_WRITERS)
 
 
 def _gates(values: tuple[str, ...], regimes: Sequence[str]) -> list[Gate]:
     """``--fail-on`` values: a misspelt status or regime is a usage error, never a gate that
     silently cannot trip."""
+    from ..check import Gate
+    from ..errors import RexError
     gates = []
     for value in values:
         try:
@@ -89,6 +84,18 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
     """Validate and evaluate every case file under PATHS (files or folders), for CI.
 
     All invalid files are listed; every valid case is compared with its expect block."""
+    from ..check import (
+        BaselineRecorder,
+        Totals,
+        case_files,
+        iter_check,
+    )
+    from ..output import (
+        refuse_inputs,
+        write_atomic,
+        write_pieces,
+    )
+    from ..render.safe import visible
     if update_baseline and not baseline:
         raise click.UsageError("--update-baseline needs --baseline FILE")
     pack = _pack(rule_paths)
@@ -110,6 +117,8 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
         recorded = _read_baseline(baseline)
     # Each file's result is written to the format's spool and let go: memory stays flat in
     # the number of files; the baseline keeps only finding keys and records.
+    from ..render import CHECK_WRITERS
+
     writer = CHECK_WRITERS[fmt](pack)
     totals = Totals()
     recorder = BaselineRecorder(root) if update_baseline else None
@@ -140,6 +149,11 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
 
 
 def _read_baseline(path: str) -> dict[str, Any]:
+    from ..errors import (
+        Location,
+        RexError,
+    )
+    from ..jsonfiles import read_json
     if not Path(path).exists():
         raise RexError("the baseline file does not exist", Location(path),
                        hint="create it with --update-baseline")
@@ -157,6 +171,11 @@ def _read_baseline(path: str) -> dict[str, Any]:
 def diff(old: str, new: str, case_paths: tuple[str, ...], as_of: dt.date | None) -> int:
     """What changed between two JSON reports, or between two rule folders over the same
     cases (--cases), finding by finding. Exits 1 when something changed."""
+    from ..check import case_files
+    from ..diff import diff as compute_diff
+    from ..evaluate import Engine
+    from ..render.json_report import to_dict
+    from ..rules import load_rules
     if Path(old).is_dir() and Path(new).is_dir():
         if not case_paths:
             raise click.UsageError("comparing two rule folders needs --cases")
@@ -175,6 +194,7 @@ def diff(old: str, new: str, case_paths: tuple[str, ...], as_of: dt.date | None)
 
 
 def _read_reports(path: str) -> list[dict[str, Any]]:
+    from ..jsonfiles import read_json
     data = read_json(path, "report", "report", many=True)
     return data if isinstance(data, list) else [data]
 

@@ -9,18 +9,25 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .. import __version__
-from ..cache import CompileCache
-from ..cases import load_case
 from ..errors import ErrorList, InputError, RexError, flatten
-from ..evaluate import Engine
-from ..rulemodel import RulePack
+
+if TYPE_CHECKING:
+    from ..cache import CompileCache
+    from ..evaluate import Engine
+    from ..rulemodel import RulePack
+
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
+REPORT_FORMATS = ("html", "json", "jsonl", "md", "text")
+CHECK_FORMATS = ("text", "md", "json", "sarif", "junit", "github")
+SCREEN_THRESHOLD = 85.0
+"""The formats of the renderer registries (``engine.render``) and screening's default score,
+written out so that ``rex --help`` need not load them; a test holds them equal."""
 EXIT_CODES = """\b
 Exit codes:
   0  done; no finding at or above --fail-on
@@ -106,6 +113,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 
 
 def _cache() -> CompileCache:
+    from ..cache import CompileCache
     if _State.cache is None:
         _State.cache = CompileCache.default()
     return _State.cache
@@ -117,6 +125,7 @@ def _pack(paths: Sequence[str]) -> RulePack:
 
 def _engine(paths: Sequence[str]) -> Engine:
     """An engine on the rule pack, its programs read from and kept in the compile cache."""
+    from ..evaluate import Engine
     return Engine(_pack(paths), cache=_cache())
 
 
@@ -142,6 +151,8 @@ def main(debug: bool, no_cache: bool) -> None:
     possible regulatory trigger: the provision, whether it is triggered, alleged or only
     possible, who acts, what they may or must do, and by when."""
     _State.debug = debug
+    from ..cache import CompileCache
+
     _State.cache = CompileCache.default(enabled=not no_cache)
 
 
@@ -164,6 +175,7 @@ def _load_cases(paths: Sequence[str], keep: bool = True,
                 party: str | None = None) -> list[Any]:
     """Every case file loaded (``keep``) or only validated, each naming ``party`` when one is
     given; every problem in every file is raised together."""
+    from ..cases import load_case
     loaded = []
     errors: list[RexError] = []
     for path in paths:

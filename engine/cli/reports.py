@@ -5,27 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import screening
-from ..cases import load_case
-from ..errors import ErrorList, RexError, flatten
-from ..evaluate import Engine
-from ..explain import explain as explain_rule
-from ..model import STATUS_RANK, Case
-from ..output import refuse_inputs, write_pieces
-from ..readers import event_readers, unread_facts
-from ..render import RENDERERS, stream
-from ..render import explain as explain_text
-from ..render import screen as render_screen
+if TYPE_CHECKING:
+    from ..errors import RexError
+    from ..model import Case
+
 from .common import (
     _PLAIN_CODES,
     _VALIDATE_CODES,
     EXIT_CODES,
     EXIT_GATE,
     EXIT_OK,
+    REPORT_FORMATS,
+    SCREEN_THRESHOLD,
     _as_of_option,
     _cache,
     _engine,
@@ -39,7 +34,7 @@ from .common import (
 
 @main.command(epilog=EXIT_CODES)
 @click.argument("cases", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text",
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write the report to this file (atomically) instead of standard output.")
@@ -62,6 +57,13 @@ def report(cases: tuple[str, ...], fmt: str, output: str | None, as_of: dt.date 
 
     The text and Markdown reports open with a summary: what is urgent, the findings one line
     each, and the questions whose answers would change them, each asked once."""
+    from ..cases import load_case
+    from ..model import STATUS_RANK
+    from ..output import (
+        refuse_inputs,
+        write_pieces,
+    )
+    from ..render import stream
     engine = _engine(rule_paths)
     _load_cases(cases, keep=False, party=audience)  # all valid before anything is written
     if output:
@@ -101,6 +103,16 @@ def validate(cases: tuple[str, ...], strict: bool, rule_paths: tuple[str, ...]) 
     Exits 0 when all are valid, 2 when any is not, and with --strict 1 when a case states a
     fact that no rule reads (a study's consideration, say): the fact may belong on another
     event type, or the rules may not yet cover it."""
+    from ..cases import load_case
+    from ..errors import (
+        ErrorList,
+        RexError,
+        flatten,
+    )
+    from ..readers import (
+        event_readers,
+        unread_facts,
+    )
     errors: list[RexError] = []
     valid: list[tuple[str, Case]] = []
     for path in cases:
@@ -134,6 +146,11 @@ def validate(cases: tuple[str, ...], strict: bool, rule_paths: tuple[str, ...]) 
 def explain(case: str, rule_id: str, as_of: dt.date | None, rule_paths: tuple[str, ...]) -> int:
     """Show how RULE_ID reads CASE: each test true, false or unknown, with the fact and its
     line, on confirmed facts and with alleged facts."""
+    from ..cases import load_case
+    from ..errors import RexError
+    from ..evaluate import Engine
+    from ..explain import explain as explain_rule
+    from ..render import explain as explain_text
     pack = _pack(rule_paths)
     rule = pack.get(rule_id)
     if rule is None:
@@ -150,7 +167,7 @@ def explain(case: str, rule_id: str, as_of: dt.date | None, rule_paths: tuple[st
 @click.argument("names", nargs=-1)
 @click.option("--case", "case_path", type=click.Path(),
               help="Also screen every party name and alias in this case file.")
-@click.option("--threshold", type=click.FloatRange(0, 100), default=screening.THRESHOLD,
+@click.option("--threshold", type=click.FloatRange(0, 100), default=SCREEN_THRESHOLD,
               show_default=True, help="The lowest score (0 to 100) of a near match shown.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -160,12 +177,16 @@ def screen(names: tuple[str, ...], case_path: str | None, threshold: float, fmt:
            rule_paths: tuple[str, ...]) -> int:
     """Screen names against the reference tables of the rule packs (the Entity List rows and
     other lists): exact matches after folding, and near matches with their scores."""
+    from ..cases import load_case
+    from ..render import screen as render_screen
     asked = list(names)
     if case_path:
         case = load_case(case_path)
         asked += [obj.name for obj in case.objects if obj.kind == "name"]
     if not asked:
         raise click.UsageError("give a name to screen, or --case FILE")
+    from .. import screening
+
     rows = screening.rows_of(_pack(rule_paths).reference)
     found = screening.screen(asked, rows, threshold)
     click.echo(render_screen.as_json(found, threshold) if fmt == "json"

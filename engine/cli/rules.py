@@ -7,14 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..check import run_check
-from ..coverage import coverage, percent
-from ..coverage import render as render_coverage
-from ..errors import RexError
-from ..lint import lint
-from ..readers import event_readers
-from ..render import fields as render_fields
-from ..render.rule import render as render_rule
 from .common import (
     _PLAIN_CODES,
     EXIT_ERROR,
@@ -47,6 +39,7 @@ def rules() -> None:
 def rules_list(regime: str | None, fmt: str, derivations: bool, groups: bool,
                rule_paths: tuple[str, ...]) -> int:
     """List rules with their provision, official link and dates in force."""
+    from ..errors import RexError
     pack = _pack(rule_paths)
     if groups:
         listed = [{"id": g.id, "title": g.title, "members": sorted(g.members), "url": g.url}
@@ -91,6 +84,8 @@ def rules_list(regime: str | None, fmt: str, derivations: bool, groups: bool,
 @_guard
 def rules_show(rule_id: str, rule_paths: tuple[str, ...]) -> int:
     """Show one rule: citation, dates in force, bindings, conditions and outputs."""
+    from ..errors import RexError
+    from ..render.rule import render as render_rule
     pack = _pack(rule_paths)
     rule = pack.get(rule_id)
     if rule is None:
@@ -126,6 +121,12 @@ Exit codes:
 def rules_test(paths: tuple[str, ...], min_coverage: float, jobs: int,
                rule_paths: tuple[str, ...]) -> int:
     """Run every case that tests rules (default: cases/) and print each rule's coverage."""
+    from ..check import run_check
+    from ..coverage import (
+        coverage,
+        percent,
+    )
+    from ..coverage import render as render_coverage
     pack = _pack(rule_paths)
     targets = list(paths) or [str(Path("cases"))]
     result = run_check(targets, pack=pack, rule_paths=list(rule_paths) or None, cache=_cache(),
@@ -154,6 +155,7 @@ def rules_lint(paths: tuple[str, ...], strict: bool) -> int:
     can never hold, overlapping periods in force, questions, unused derived facts.
 
     Exits 1 when an error (or, with --strict, a warning) is found."""
+    from ..lint import lint
     issues = lint(list(paths) or None)
     for issue in issues:
         click.echo(issue.one_line())
@@ -172,6 +174,8 @@ def rules_lint(paths: tuple[str, ...], strict: bool) -> int:
 @_guard
 def fields(fmt: str, event_types: bool, rule_paths: tuple[str, ...]) -> int:
     """List the facts a case file can state, with the question rex asks when one is unknown."""
+    from ..readers import event_readers
+    from ..render import fields as render_fields
     if event_types:
         readers = event_readers(_pack(rule_paths))
         click.echo(render_fields.event_types_markdown(readers) if fmt == "md"
