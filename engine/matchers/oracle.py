@@ -24,6 +24,7 @@ from typing import Any
 from .. import values
 from ..catalogue import catalogue
 from ..compiler import Program
+from ..compiler.encode import has_alleged
 from ..model import STATUS_RANK, Case, CaseObject, Fact, FindingStatus
 from ..rulemodel import AllOf, Binding, Cond, FactRef, Leaf, NotOf, Rule
 from ..values import F, T, U
@@ -131,7 +132,13 @@ class Evaluator:
         self.index = _Index.build(case)
         self.cat = catalogue()
         self.conditions = {rule.id: rule.condition(as_of) for rule in self.rules}
+        self.alleged = has_alleged(case)
+        self.worlds = WORLDS if self.alleged else ("c", "p")
+        """With nothing alleged the alleged world reads as the confirmed one: it is not searched
+        again, and its derived facts are the confirmed world's."""
         self.derived: dict[str, dict[Derived, list[Support]]] = {w: {} for w in WORLDS}
+        if not self.alleged:
+            self.derived["a"] = self.derived["c"]
         self._field_index: dict[tuple[str, str, str], dict[str, list[CaseObject]]] = {}
         self._derived_index: dict[tuple[str, str, str], dict[str, list[Derived]]] = {}
         if given is not None and fixed:
@@ -142,6 +149,8 @@ class Evaluator:
 
     def _take_over(self, given: Evaluator, fixed: frozenset[str]) -> None:
         for world, facts in given.derived.items():
+            if world not in self.worlds:
+                continue  # the confirmed world's, when nothing is alleged here
             for fact, supports in facts.items():
                 kept = [s for s in supports if s.rule.id in fixed]
                 if kept:
@@ -151,7 +160,7 @@ class Evaluator:
     def _fixpoint(self, fixed: frozenset[str] = frozenset()) -> None:
         derivations = [rule for rule in self.rules
                        if rule.derive is not None and rule.id not in fixed]
-        for world in WORLDS:
+        for world in self.worlds:
             changed = True
             while changed:
                 changed = False
@@ -177,8 +186,10 @@ class Evaluator:
     def _index_derived(self, world: str, fact: Derived) -> None:
         for field_name, value in (("of", fact.of), ("to", fact.to)):
             if value is not None:
-                self._derived_index.setdefault((world, fact.name, field_name), {}) \
-                    .setdefault(value, []).append(fact)
+                index = self._derived_index.setdefault((world, fact.name, field_name), {})
+                if world == "c" and not self.alleged:
+                    self._derived_index[("a", fact.name, field_name)] = index
+                index.setdefault(value, []).append(fact)
 
     def _derived_fact(self, rule: Rule, assignment: Assignment, world: str) -> Derived | None:
         assert rule.derive is not None
@@ -202,7 +213,7 @@ class Evaluator:
     def matches(self, rule: Rule) -> list[Match]:
         """The best status for each key of a finding rule."""
         best: dict[tuple[str, ...], Match] = {}
-        for world in WORLDS:
+        for world in self.worlds:
             for assignment in self.assignments(rule, world):
                 status = self.holds(rule, assignment, world)
                 if status is None:
@@ -221,7 +232,7 @@ class Evaluator:
         for binding in rule.bindings:
             if isinstance(assignment[binding.name], Unbound):
                 continue
-            if any(self.leaf(test, assignment, view).value != T for test in binding.tests):
+            if any(self.leaf_value(test, assignment, view) != T for test in binding.tests):
                 return None
         value = self.kleene(self.conditions[rule.id], assignment, view, rule.gates)
         if world == "p":
@@ -248,10 +259,11 @@ class Evaluator:
 
     def _candidates(self, binding: Binding, partial: Assignment, world: str) -> Iterator[Value]:
         view = "c" if world == "c" else "a"
-        if any(isinstance(partial.get(j.other), Unbound) for j in binding.joins):
-            if world == "p":
-                yield UNBOUND
-            return
+        for join in binding.joins:
+            if isinstance(partial.get(join.other), Unbound):
+                if world == "p":
+                    yield UNBOUND
+                return
         if binding.optional_from is not None and world == "p":
             source = partial[binding.optional_from.binding]
             if self.value_of(source, binding.optional_from.path, "a") is None:
@@ -322,16 +334,45 @@ class Evaluator:
         """The value of ``cond``. A test on a gate fact that is unknown counts as not met: in
         negation normal form it is false, so under an odd number of ``not`` it is true."""
         if isinstance(cond, Leaf):
-            value = self.leaf(cond, assignment, view).value
+            value = self.leaf_value(cond, assignment, view)
             if value == U and (cond.strict or str(cond.ref) in gates):
                 return T if negated else F
             return value
         if isinstance(cond, NotOf):
             return T - self.kleene(cond.item, assignment, view, gates, not negated)
-        values = [self.kleene(item, assignment, view, gates, negated) for item in cond.items]
+        # min (all) or max (any) of the items, stopping at the value that decides it
         if isinstance(cond, AllOf):
-            return min(values, default=T)
-        return max(values, default=F)
+            result = T
+            for item in cond.items:
+                value = self.kleene(item, assignment, view, gates, negated)
+                if value == F:
+                    return F
+                result = min(result, value)
+            return result
+        result = F
+        for item in cond.items:
+            value = self.kleene(item, assignment, view, gates, negated)
+            if value == T:
+                return T
+            result = max(result, value)
+        return result
+
+    def leaf_value(self, leaf: Leaf, assignment: Assignment, view: str) -> int:
+        """``leaf(...).value`` without the facts it rests on (what matching needs)."""
+        bound = assignment.get(leaf.binding)
+        mine = self.value_of(bound, leaf.path, view) if bound is not None else None
+        if leaf.op == "exists":
+            return T if (mine is not None) == leaf.value else F
+        if mine is None:  # an unbound binding has no value either
+            return U
+        if isinstance(leaf.value, FactRef):
+            other_bound = assignment.get(leaf.value.binding)
+            theirs = (self.value_of(other_bound, leaf.value.path, view)
+                      if other_bound is not None else None)
+            if theirs is None:
+                return U
+            return values.test(leaf.op, mine, theirs)
+        return values.test(leaf.op, mine, leaf.value)
 
     def leaf(self, leaf: Leaf, assignment: Assignment, view: str) -> LeafResult:
         bound = assignment.get(leaf.binding)
