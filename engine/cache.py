@@ -2,11 +2,13 @@
 
 Reading the shipped packs (YAML, JSON Schema, the rule model) and compiling them for
 durable_rules takes about a second; reading an entry back takes a few tens of milliseconds.
-An entry holds the loaded pack and every program compiled from it (one per distinct set of
-rules in force), under a key made of the rule files' names and bytes, rex's version and the
-bytes of its own code, and the Python version: any change to one of them is a new key, so an
-entry is never stale. What durable_rules itself builds (its rulesets in memory) is not kept;
-it is registered in each process.
+The loaded pack is one entry and each program compiled from it (one per distinct set of rules
+in force) another, so a run reads only the program it needs; a program's entry refers to its
+pack rather than holding a copy. Keys are made of the rule files' names and bytes, rex's
+version and the bytes of its own code, and the Python version (and, for a program, which rules
+are in force): any change to one of them is a new key, so an entry is never stale. What
+durable_rules itself builds (its rulesets in memory) is not kept; it is registered in each
+process.
 
 An entry is one file, written to a temporary name and moved into place, so concurrent runs
 never read half an entry; two runs that compile at once each write a whole entry, and the
@@ -20,13 +22,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import pickle
 import stat
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
@@ -34,14 +36,9 @@ from .compiler import Program
 from .rulemodel import RulePack
 
 FORMAT = b"rex-compiled-1\n"
-MAX_ENTRIES = 16
-"""Entries kept; the least recently written go first (each is 1 to 6 MB)."""
-
-
-@dataclass
-class Entry:
-    pack: RulePack
-    programs: dict[tuple[bool, tuple[str, ...]], Program] = field(default_factory=dict)
+MAX_ENTRIES = 48
+"""Entries kept; the least recently written go first (a pack is about 0.5 MB, a program 1.5)."""
+Selection = tuple[bool, tuple[str, ...]]
 
 
 def default_folder() -> Path | None:
@@ -74,8 +71,8 @@ class CompileCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self._entries: dict[int, tuple[str, Entry]] = {}
-        """id(pack) -> its key and entry, for the packs this cache handed out."""
+        self._keys: dict[int, tuple[str, RulePack]] = {}
+        """id(pack) -> its key, for the packs this cache handed out."""
         self.hits = 0
         self.misses = 0
 
@@ -102,28 +99,35 @@ class CompileCache:
         if self.folder is None:
             return load_rules(chosen)
         key = self.key(rule_files(chosen if chosen is not None else [default_rules_dir()]))
-        entry = self._read(key)
-        if entry is None:
-            self.misses += 1
-            entry = Entry(load_rules(chosen))
-            self._write(key, entry)
-        else:
+        found = self._read(f"{key}.pack", None)
+        if isinstance(found, RulePack):
             self.hits += 1
-        self._entries[id(entry.pack)] = (key, entry)
-        return entry.pack
+            pack = found
+        else:
+            self.misses += 1
+            pack = load_rules(chosen)
+            self._write(f"{key}.pack", pack, None)
+        self._keys[id(pack)] = (key, pack)
+        return pack
 
-    def program(self, pack: RulePack, selection: tuple[bool, tuple[str, ...]]) -> Program | None:
-        known = self._entries.get(id(pack))
-        return known[1].programs.get(selection) if known is not None else None
+    def program(self, pack: RulePack, selection: Selection) -> Program | None:
+        name = self._program_name(pack, selection)
+        if name is None:
+            return None
+        found = self._read(name, pack)
+        return found if isinstance(found, Program) and found.pack is pack else None
 
-    def keep(self, pack: RulePack, selection: tuple[bool, tuple[str, ...]],
-             program: Program) -> None:
-        known = self._entries.get(id(pack))
-        if known is None:
-            return
-        key, entry = known
-        entry.programs[selection] = program
-        self._write(key, entry)
+    def keep(self, pack: RulePack, selection: Selection, program: Program) -> None:
+        name = self._program_name(pack, selection)
+        if name is not None:
+            self._write(name, program, pack)
+
+    def _program_name(self, pack: RulePack, selection: Selection) -> str | None:
+        known = self._keys.get(id(pack))
+        if known is None or known[1] is not pack:
+            return None
+        digest = hashlib.sha256(repr(selection).encode()).hexdigest()[:24]
+        return f"{known[0]}.{digest}.program"
 
     # -- the files -------------------------------------------------------------------------
 
@@ -142,12 +146,14 @@ class CompileCache:
             return None
         return folder
 
-    def _read(self, key: str) -> Entry | None:
+    def _read(self, name: str, pack: RulePack | None) -> object | None:
+        """The object of entry ``name`` (None when missing, damaged or unreadable); a program
+        entry's reference to its pack is resolved to ``pack``."""
         folder = self._usable()
         if folder is None:
             return None
         try:
-            data = (folder / f"{key}.pickle").read_bytes()
+            data = (folder / f"{name}.pickle").read_bytes()
         except OSError:
             return None
         head = len(FORMAT) + 64
@@ -157,19 +163,21 @@ class CompileCache:
         if hashlib.sha256(body).hexdigest().encode() != data[len(FORMAT):head]:
             return None  # cut short or changed: written again
         try:
-            entry = pickle.loads(body)
-        except Exception:
+            found: object = _Unpickler(io.BytesIO(body), pack).load()
+        except Exception:  # an entry that cannot be read is rebuilt, never fatal
             return None
-        return entry if isinstance(entry, Entry) else None
+        return found
 
-    def _write(self, key: str, entry: Entry) -> None:
+    def _write(self, name: str, value: object, pack: RulePack | None) -> None:
         folder = self._usable()
         if folder is None:
             return
+        out_bytes = io.BytesIO()
         try:
-            body = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
+            _Pickler(out_bytes, pack).dump(value)
+        except Exception:  # what cannot be pickled is simply not kept
             return
+        body = out_bytes.getvalue()
         data = FORMAT + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         temporary = None
         try:
@@ -177,7 +185,7 @@ class CompileCache:
                                              delete=False) as out:
                 temporary = out.name
                 out.write(data)
-            Path(temporary).replace(folder / f"{key}.pickle")
+            Path(temporary).replace(folder / f"{name}.pickle")
         except OSError:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
@@ -191,3 +199,25 @@ class CompileCache:
                 old.unlink(missing_ok=True)
         except OSError:
             return
+
+
+class _Pickler(pickle.Pickler):
+    """Writes a program with its pack as a reference, not a copy."""
+
+    def __init__(self, file: io.BytesIO, pack: RulePack | None) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pack = pack
+
+    def persistent_id(self, obj: object) -> str | None:
+        return "pack" if self.pack is not None and obj is self.pack else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, pack: RulePack | None) -> None:
+        super().__init__(file)
+        self.pack = pack
+
+    def persistent_load(self, pid: object) -> RulePack:
+        if pid != "pack" or self.pack is None:
+            raise pickle.UnpicklingError("an entry refers to a pack it was not read with")
+        return self.pack

@@ -3,6 +3,7 @@ never trusts an entry it cannot vouch for."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import shutil
 from pathlib import Path
@@ -39,7 +40,7 @@ def entries(folder: Path) -> list[Path]:
 
 def test_a_second_run_reads_the_compiled_pack_and_reports_the_same(folder: Path) -> None:
     first = report()
-    assert len(entries(folder)) == 1
+    assert len(entries(folder)) == 2  # the pack and its program
     cache = CompileCache(folder)
     pack = cache.pack()
     assert cache.hits == 1
@@ -53,21 +54,27 @@ def test_no_cache_neither_reads_nor_writes(folder: Path) -> None:
     assert not folder.exists() or not entries(folder)
 
 
-def test_one_entry_holds_every_program_compiled_from_the_pack(folder: Path) -> None:
+def test_each_program_is_kept_apart_and_read_with_its_pack(folder: Path) -> None:
+    """A run reads the pack and the one program it needs; a program's entry refers to the
+    pack instead of holding a copy of it."""
     cache = CompileCache(folder)
     engine = Engine(cache.pack(), cache=cache)
-    engine.program(None)
-    engine.program(__import__("datetime").date(2020, 1, 1))
+    first = engine.program(None)
+    engine.program(dt.date(2020, 1, 1))
+    programs = [p for p in entries(folder) if p.name.endswith(".program.pickle")]
+    [pack_entry] = [p for p in entries(folder) if p.name.endswith(".pack.pickle")]
+    assert len(programs) == 2
+    assert all(p.stat().st_size < 2 * pack_entry.stat().st_size + 2_000_000 for p in programs)
     again = CompileCache(folder)
     pack = again.pack()
-    assert again.hits == 1
-    assert len(again._entries[id(pack)][1].programs) == 2
+    read = again.program(pack, next(iter(engine._programs)))
+    assert read is not None and read.pack is pack and read.fingerprint == first.fingerprint
 
 
 @pytest.mark.parametrize("damage", ["cut short", "one byte changed", "not a cache file", "empty"])
 def test_a_damaged_entry_is_ignored_and_written_again(folder: Path, damage: str) -> None:
     report()
-    [entry] = entries(folder)
+    [entry] = [p for p in entries(folder) if p.name.endswith(".pack.pickle")]
     data = entry.read_bytes()
     if damage == "cut short":
         entry.write_bytes(data[: len(data) // 2])
@@ -95,7 +102,7 @@ def test_a_changed_rule_file_is_a_new_entry(folder: Path, tmp_path: Path) -> Non
     target.write_text(target.read_text() + "\n# a comment\n")
     again = CompileCache(folder)
     again.pack([rules])
-    assert again.misses == 1 and len(entries(folder)) == 2
+    assert again.misses == 1 and len(entries(folder)) == 2  # two packs
 
 
 def test_a_folder_others_may_write_is_not_used(folder: Path) -> None:
@@ -115,7 +122,7 @@ def test_runs_at_once_each_get_the_pack_and_leave_one_whole_entry(folder: Path) 
     with context.Pool(3) as pool:
         counts = pool.map(_load, [str(folder)] * 3)
     assert len(set(counts)) == 1
-    assert len(entries(folder)) == 1 and not list(folder.glob(".*.tmp"))
+    assert len(entries(folder)) == 1 and not list(folder.glob(".*.tmp"))  # the pack
     cache = CompileCache(folder)
     cache.pack()
     assert cache.hits == 1
