@@ -225,9 +225,28 @@ class Session:
         """Every activation for one case's facts; the session is clean again afterwards."""
         facts = list(facts)
         self.release()  # a kept case's facts would join this case's
+        return self._attempt(lambda: self._run_once(facts), kept=False)
+
+    def run_kept(self, facts: Iterable[Mapping[str, Any]]) -> list[Activation]:
+        """Every activation for a case's facts, as ``run`` gives them, with the facts kept in
+        the rulesets: the next call asserts and retracts only the facts that differ
+        (``engine.matchers.kept``). ``release`` (or a ``run``) retracts them."""
+        facts = list(facts)
+
+        def update() -> list[Activation]:
+            if self.kept is None:
+                self.kept = KeptCase(self)
+            self._activations.clear()
+            self._derived.clear()
+            return self.kept.update(facts)
+
+        return self._attempt(update, kept=True)
+
+    def _attempt(self, body: Callable[[], list[Activation]], kept: bool) -> list[Activation]:
+        """``body``, tried again once on fresh rulesets if the core deferred a fact."""
         for attempt in (1, 2):
             try:
-                return self._run_once(facts)
+                return body()
             except _ActionFailed as exc:
                 # The failed action may have left the state locked: later cases must not run
                 # on these rulesets, or their actions would be lost until the lock expires.
@@ -240,32 +259,9 @@ class Session:
                         "the rule engine abandoned rule actions twice (it deferred facts to a "
                         "state locked by an unfinished action); no report was produced"
                     ) from None
-        raise AssertionError("unreachable")
-
-    def run_kept(self, facts: Iterable[Mapping[str, Any]]) -> list[Activation]:
-        """Every activation for a case's facts, as ``run`` gives them, with the facts kept in
-        the rulesets: the next call asserts and retracts only the facts that differ
-        (``engine.matchers.kept``). ``release`` (or a ``run``) retracts them."""
-        facts = list(facts)
-        for attempt in (1, 2):
-            if self.kept is None:
-                self.kept = KeptCase(self)
-            self._activations.clear()
-            self._derived.clear()
-            try:
-                return self.kept.update(facts)
-            except _ActionFailed as exc:
-                self._renew()
-                raise EngineError(str(exc)) from None
-            except _Abandoned:
-                self._renew()
-                if attempt == 2:
-                    raise EngineError(
-                        "the rule engine abandoned rule actions twice (it deferred facts to a "
-                        "state locked by an unfinished action); no report was produced"
-                    ) from None
             except BaseException:
-                self._renew()  # what the kept case holds is no longer known: start afresh
+                if kept:
+                    self._renew()  # what the kept case holds is no longer known: start afresh
                 raise
         raise AssertionError("unreachable")
 
