@@ -256,6 +256,8 @@ _FACTS = st.builds(
        facts=st.lists(_FACTS, min_size=1, max_size=8))
 @example(tests=[{"a": 1}, {"a": "true"}],  # a boolean equals both 1 and "true"
          facts=[{"ft": "f", "n": 0, "a": True, "l": ["none"]}])
+@example(tests=[{"a": ""}, {"a": 0}],  # an empty text equals 0
+         facts=[{"ft": "f", "n": 0, "a": "", "l": ["none"]}])
 def test_4_the_stack_model_never_undercounts(tests: list[Any],
                                              facts: list[dict[str, Any]]) -> None:
     """One level of tests under the kind test, where what a fact pushes does not depend on the

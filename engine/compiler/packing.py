@@ -189,12 +189,15 @@ def _same_value(value: Any) -> Any:
     """Values durable_rules may find equal: an int and a float of the same number, and a text
     that reads as that number (pitfall 14: the engine compares such a text as a number), and a
     boolean and 1 or 0, and a boolean and the text "true" or "false" (events.c compares a
-    boolean with a text as that word). Grouping more than the engine equates only overcounts,
-    which keeps the bound an upper bound."""
+    boolean with a text as that word), and the empty text and 0 (found by the property test;
+    other texts that read as no number do not equal 0). Grouping more than the engine equates
+    only overcounts, which keeps the bound an upper bound."""
     if isinstance(value, (bool, int, float)):  # a boolean compares as 1 or 0
         return ("number", float(value))
     if value in ("true", "false"):
         return ("number", 1.0 if value == "true" else 0.0)
+    if value == "":  # the engine reads an empty text as the number 0 ("" == 0 holds)
+        return ("number", 0.0)
     try:
         return ("number", float(str(value)))
     except ValueError:
