@@ -172,3 +172,49 @@ def test_no_compiled_rule_tests_that_a_fact_is_absent(engine: Engine) -> None:
     for as_of in (None, *DATES):
         for chunk in engine.program(as_of).chunks:
             assert not any("$not" in str(key) for key in keys(chunk.definition()))
+
+
+CIRCULAR = """
+rex: 1
+id: circular
+title: Holdings that own each other, below a listed owner
+sources: [{{id: s, title: s, kind: internal}}]
+parties:
+  - {{id: x, name: Xeno Corp, type: company, country: RU, status: confirmed, source: s,
+     listings: {{us-sdn-list: {{listed: {listed}, since: 2022-01-01}}}}}}
+  - id: a
+    name: Alpha Holdings
+    type: company
+    country: CY
+    status: confirmed
+    source: s
+    owners:
+      - {{party: x, shares_pct: 60, control: true}}
+      - {{party: b, shares_pct: 50, control: true}}
+  - id: b
+    name: Beta Trading
+    type: company
+    country: CY
+    status: confirmed
+    source: s
+    owners: [{{party: a, shares_pct: 50, control: true}}]
+  - {{id: u, name: US Widgets Inc, type: company, country: US, us_person: true, status: confirmed,
+     source: s}}
+events:
+  - {{id: deal, name: Sale, type: transfer, by: u, to: b, status: confirmed, source: s,
+     dates: {{completed: 2024-05-01}}}}
+"""
+
+
+def test_facts_derived_around_an_ownership_loop_go_when_its_root_goes(engine: Engine) -> None:
+    """A and B hold each other: once X is no longer listed, what was derived for A and B
+    (blocked, controlled from abroad) holds only through the loop, and goes."""
+    session = engine.session(None)
+    try:
+        for listed in ("true", "false", "true", "false"):
+            case = case_from_document(load_bytes(CIRCULAR.format(listed=listed).encode(),
+                                                 "circular.yaml"))
+            assert kept(engine, case) == fresh(engine, case), listed
+    finally:
+        session.release()
+    assert session.live_facts() == 0

@@ -5,7 +5,8 @@ a kept case retracts the facts that changed or went, asserts those that are new,
 Rete network find only the matches the difference makes. durable_rules keeps no record of why
 a match holds, so this module does: each firing is kept with the stored facts it bound, and
 each derived fact with the firings that derive it (its supports). Retracting a fact drops the
-firings that bound it; a derived fact left without support is retracted in turn. No rule tests
+firings that bound it; a derived fact left without support is retracted in turn, and so is one
+left supported only by other derived facts in a loop (holdings that own each other). No rule tests
 an absence, so a retraction never makes a new match, and what the kept case holds is always
 what a fresh run over the same facts would find (tests hold the two equal after every answer
 of many sessions).
@@ -72,6 +73,8 @@ class KeptCase:
                 if lid not in wanted or wanted[lid][1] != text]
         self.asserted = self.retracted = 0
         self._retract(gone)
+        if gone:
+            self._retract(self._unfounded())
         pending: deque[Mapping[str, Any]] = deque(
             fact for lid, (fact, text) in wanted.items() if self.texts.get(lid) != text)
         for fact in pending:
@@ -112,6 +115,27 @@ class KeptCase:
                             queue.append(derived)
         for stored_id in [s for s, lid in self.logical.items() if lid not in self.stored]:
             del self.logical[stored_id]
+
+    def _unfounded(self) -> list[str]:
+        """Derived facts still supported, but only by each other: an ownership loop (A holds B,
+        B holds A) keeps every count above zero after the fact at its root goes. A derived
+        fact stays only if some chain of firings leads to it from base facts."""
+        founded = set(self.texts)  # the base facts held
+        derived_by: dict[str, list[Firing]] = {}
+        for firing in self.firings.values():
+            if firing.derived is not None:
+                derived_by.setdefault(firing.derived["id"], []).append(firing)
+        grown = True
+        while grown:
+            grown = False
+            for lid, firings in derived_by.items():
+                if lid in founded:
+                    continue
+                if any(all(self.logical.get(sid, sid) in founded for sid in f.ids)
+                       for f in firings):
+                    founded.add(lid)
+                    grown = True
+        return [lid for lid in self.supports if lid not in founded]
 
     # -- assertion -------------------------------------------------------------------------
 
