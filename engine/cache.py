@@ -28,6 +28,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -83,7 +84,8 @@ class CompileCache:
     def key(self, files: Iterable[Path]) -> str:
         digest = hashlib.sha256(_code_digest().encode())
         for path in files:
-            digest.update(str(path.resolve()).encode() + b"\0")
+            # as given (the pack cites its files so) and as resolved (what is read)
+            digest.update(f"{path}\0{path.resolve()}\0".encode())
             try:
                 digest.update(path.read_bytes())
             except OSError:
@@ -193,10 +195,15 @@ class CompileCache:
         self._prune(folder)
 
     def _prune(self, folder: Path) -> None:
+        """Keep the newest entries, and drop what a write that never finished left behind."""
         try:
             entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
             for old in entries[:-MAX_ENTRIES]:
                 old.unlink(missing_ok=True)
+            stale = time.time() - 3600
+            for left in folder.glob(".*.tmp"):
+                if left.stat().st_mtime < stale:
+                    left.unlink(missing_ok=True)
         except OSError:
             return
 

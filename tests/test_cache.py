@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import shutil
 from pathlib import Path
 
@@ -126,3 +127,26 @@ def test_runs_at_once_each_get_the_pack_and_leave_one_whole_entry(folder: Path) 
     cache = CompileCache(folder)
     cache.pack()
     assert cache.hits == 1
+
+
+def test_the_same_rules_named_from_another_folder_cite_their_files_as_named(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pack cites its rule files as they were named; an entry written for one way of
+    naming them is not served for another."""
+    case = str(CASES / "rule-tests" / "us-export" / "entity-list-table-huawei.yaml")
+    monkeypatch.chdir(CASES.parent)
+    from_root = CliRunner().invoke(main, ["report", case, "--rules", "rules", "--format", "json"])
+    monkeypatch.chdir(CASES)
+    from_cases = CliRunner().invoke(main, ["report", case, "--rules", "../rules",
+                                           "--format", "json"])
+    assert '"rules/us-export/ear-core.yaml' in from_root.output
+    assert '"../rules/us-export/ear-core.yaml' in from_cases.output
+
+
+def test_what_an_unfinished_write_left_is_cleared(folder: Path) -> None:
+    folder.mkdir(mode=0o700)
+    left = folder / ".abandoned.tmp"
+    left.write_bytes(b"half an entry")
+    os.utime(left, (1_000_000_000, 1_000_000_000))
+    report()
+    assert not left.exists()
