@@ -77,8 +77,7 @@ class Engine:
         found = self._matchers.get(program.fingerprint)
         if found is None:
             found = self._matchers[program.fingerprint] = self.make_matcher(program)
-            if self._keep and hasattr(found, "keep"):
-                found.keep = True
+            _keeping(found, self._keep)
         return found
 
     @contextlib.contextmanager
@@ -88,16 +87,13 @@ class Engine:
         differ (``engine.matchers.kept``); on leaving, they are retracted."""
         self._keep = True
         for matcher in self._matchers.values():
-            if hasattr(matcher, "keep"):
-                matcher.keep = True
+            _keeping(matcher, True)
         try:
             yield
         finally:
             self._keep = False
             for matcher in self._matchers.values():
-                if hasattr(matcher, "keep"):
-                    matcher.keep = False
-                    matcher.session.release()  # type: ignore[attr-defined]
+                _keeping(matcher, False)
 
     def session(self, as_of: dt.date | None = None) -> Session:
         """The durable_rules session behind the default matcher (for tests and benchmarks)."""
@@ -163,6 +159,15 @@ class Engine:
                            f"{engine.get(key, 'nothing')}, the evaluator "
                            f"{oracle.get(key, 'nothing')}")
         return out
+
+
+def _keeping(matcher: Matcher, on: bool) -> None:
+    """Turn keeping a case on or off for a matcher that can (durable_rules'); turning it off
+    retracts what it kept."""
+    if hasattr(matcher, "keep"):
+        matcher.keep = on
+        if not on:
+            matcher.session.release()  # type: ignore[attr-defined]
 
 
 def _statuses(program: Program, matches: Sequence[EngineMatch]) -> Statuses:

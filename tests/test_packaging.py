@@ -153,8 +153,8 @@ def test_rex_help_loads_click_and_not_the_library() -> None:
 def test_the_formats_rex_help_names_are_the_registries() -> None:
     from engine import screening
     from engine.cli import common
-    from engine.render import CHECK_WRITERS, RENDERERS
+    from engine.render import RENDERERS, check_writers
 
     assert set(common.REPORT_FORMATS) == set(RENDERERS)
-    assert set(common.CHECK_FORMATS) == set(CHECK_WRITERS)
+    assert set(common.CHECK_FORMATS) == set(check_writers())
     assert common.SCREEN_THRESHOLD == screening.THRESHOLD

@@ -117,9 +117,9 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: tuple[s
         recorded = _read_baseline(baseline)
     # Each file's result is written to the format's spool and let go: memory stays flat in
     # the number of files; the baseline keeps only finding keys and records.
-    from ..render import CHECK_WRITERS
+    from ..render import check_writers
 
-    writer = CHECK_WRITERS[fmt](pack)
+    writer = check_writers()[fmt](pack)
     totals = Totals()
     recorder = BaselineRecorder(root) if update_baseline else None
     problems: list[str] = []

@@ -146,7 +146,7 @@ class KeptCase:
         while pending:
             fact = pending.popleft()
             lid = fact["id"]
-            text = dumps(fact)
+            text = self.texts.get(lid) or dumps(fact)  # a base fact's text is made in update
             places: list[tuple[Any, str]] = []
             for target in session._route(fact):
                 stored: list[tuple[Any, str]] = []

@@ -5,7 +5,7 @@ time, so a caller that writes each piece as it comes holds one report in memory 
 files it reports on. ``count`` is how many reports the iterable yields (a single report is a
 JSON object, several a JSON array). The registry is explicit; ``render`` raises with the list
 of known formats on a miss. The results of ``rex check`` have their own registry of writers
-(``CHECK_WRITERS``), each taking one file's result at a time.
+(``check_writers``), each taking one file's result at a time.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from ..report import Report
 from ..rulemodel import RulePack
-from . import checks, github, html, json_report, junit, markdown, sarif, text
+from . import html, json_report, markdown, text
 
 Renderer = Callable[[Iterable[Report], int], Iterator[str]]
 
@@ -40,13 +40,17 @@ def render(fmt: str, reports: Sequence[Report]) -> str:
     return "".join(stream(fmt, reports, len(reports)))
 
 
-CHECK_WRITERS: dict[str, Callable[[RulePack], Any]] = {
-    "text": lambda _pack: checks.TextWriter(),
-    "md": lambda _pack: checks.MarkdownWriter(),
-    "json": lambda _pack: checks.JsonWriter(),
-    "sarif": sarif.SarifWriter,
-    "junit": lambda _pack: junit.JunitWriter(),
-    "github": lambda _pack: github.GithubWriter(),
-}
-"""``rex check`` writers by format: each takes one file's result at a time (``add``) and
-writes what it holds at the end, so memory stays flat in the number of files."""
+def check_writers() -> dict[str, Callable[[RulePack], Any]]:
+    """``rex check`` writers by format: each takes one file's result at a time (``add``) and
+    writes what it holds at the end, so memory stays flat in the number of files. Loaded when
+    asked for: a report need not load what checking many files uses."""
+    from . import checks, github, junit, sarif  # noqa: PLC0415
+
+    return {
+        "text": lambda _pack: checks.TextWriter(),
+        "md": lambda _pack: checks.MarkdownWriter(),
+        "json": lambda _pack: checks.JsonWriter(),
+        "sarif": sarif.SarifWriter,
+        "junit": lambda _pack: junit.JunitWriter(),
+        "github": lambda _pack: github.GithubWriter(),
+    }
