@@ -22,7 +22,7 @@ from jsonschema.exceptions import ValidationError
 from .errors import InputError, RexError
 from .yamlio import Document, field_name
 
-SCHEMAS = ("case", "rule", "report", "baseline")
+SCHEMAS = ("case", "rule", "rule-source", "report", "baseline")
 _MAX_LISTED = 12
 
 
@@ -87,7 +87,7 @@ def validate_document(name: str, doc: Document, data: Any | None = None) -> list
     for error in _leaf_errors(validator(name).iter_errors(instance)):
         path = tuple(error.absolute_path)
         errors.append(
-            InputError(_message(error), doc.where(path), field=field_name(path) or "(top level)")
+            InputError(_message(error), doc.where(path), field=doc.field(path) or "(top level)")
         )
     return _dedupe(errors)
 

@@ -62,10 +62,28 @@ class Document:
     path: str
     data: Any
     marks: dict[PathT, tuple[int, int]] = field(repr=False)
+    origins: dict[PathT, PathT] = field(default_factory=dict, repr=False)
+    """For data spelled out from what the file wrote (rules.expand): the path each value was
+    written at. Empty when the data is the file as written."""
+
+    def source(self, path: PathT) -> PathT:
+        """The path in the file as written of the value at ``path``."""
+        probe = tuple(path)
+        if not self.origins:
+            return probe
+        for cut in range(len(probe), -1, -1):
+            hit = self.origins.get(probe[:cut])
+            if hit is not None:
+                return (*hit, *probe[cut:])
+        return probe
+
+    def field(self, path: PathT) -> str:
+        """The field name of ``path`` as the file writes it."""
+        return field_name(self.source(path))
 
     def where(self, path: PathT) -> Location:
         """The location of ``path``, or of its nearest ancestor that has one."""
-        probe = tuple(path)
+        probe = self.source(path)
         while True:
             mark = self.marks.get(probe)
             if mark is not None:

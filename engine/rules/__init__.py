@@ -14,6 +14,7 @@ from ..errors import ErrorList, Location, RexError, RuleError, raise_all
 from ..rulemodel import Rule, RulePack, show_value
 from ..schema import validate_document
 from ..yamlio import Document, load_file
+from .expand import expand
 from .loader import Loader
 
 __all__ = ["Rule", "RulePack", "default_rules_dir", "load_rules", "rule_errors", "rule_files",
@@ -68,7 +69,11 @@ def load_rules(paths: Iterable[str | Path] | None = None) -> RulePack:
             errors.append(RuleError("a rule file must be a mapping with a 'rules' list",
                                     doc.where(())))
             continue
-        problems = validate_document("rule", doc)
+        problems = validate_document("rule-source", doc)
+        if not problems:
+            doc, problems = expand(doc)
+        if not problems:
+            problems = validate_document("rule", doc)
         if problems:
             errors.extend(problems)
             continue

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from ..catalogue import Catalogue
 from ..errors import RexError, RuleError
 from ..rulemodel import DERIVED_FIELDS, Binding, Commencement, CountryGroup, FactRef
-from ..yamlio import Document, PathT, field_name
+from ..yamlio import Document, PathT
 from .text import suggest
 
 
@@ -24,7 +24,7 @@ class LoaderBase:
         self.groups: dict[str, CountryGroup] = {}
 
     def error(self, doc: Document, path: PathT, message: str, hint: str | None = None) -> None:
-        self.errors.append(RuleError(message, doc.where(path), field_name(path), hint))
+        self.errors.append(RuleError(message, doc.where(path), doc.field(path), hint))
 
     def fact_ref(
         self, doc: Document, text: str, path: PathT, names: Mapping[str, Binding]
