@@ -25,9 +25,10 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .cases import _EVENT_DATE_ORDER, case_from_document
+from .cases import case_from_document
 from .catalogue import FieldSpec, catalogue
 from .errors import InputError, Location, RexError, flatten
+from .events import EVENT_DATE_ORDER
 from .model import Case
 from .report.words import said
 from .rules.text import listing, suggest
@@ -339,7 +340,7 @@ def _computed_path(spec: FieldSpec, holder: Mapping[str, Any],
             raise InputError(f"{answer.path}: this date is the completion or, for a merger not "
                              "completed, the start of Phase 1", field="PATH",
                              hint="answer dates.completed, or process.uk-cma.phase-1-started")
-        given = next((name for name in _EVENT_DATE_ORDER if name in dates), "occurred")
+        given = next((name for name in EVENT_DATE_ORDER if name in dates), "occurred")
         return ("dates", given)
     raise InputError(f"{answer.path}: rex works this fact out from others", field="PATH",
                      hint=spec.description or "answer the facts it is worked out from")
