@@ -304,7 +304,7 @@ def test_5_rex_turns_a_failed_action_into_an_error(engine: Engine, monkeypatch: 
     def broken(*_args: Any) -> None:
         raise RuntimeError("derived fact could not be built")
 
-    monkeypatch.setattr(session, "derived_fact", broken)
+    monkeypatch.setattr(session.session, "derived_fact", broken)
     with pytest.raises(EngineError, match="rule action failed"):
         engine.session(None).run(encode_case(noise_case()))
     monkeypatch.undo()

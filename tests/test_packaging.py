@@ -26,8 +26,12 @@ def test_a_built_wheel_finds_its_rules_and_schemas(tmp_path: Path) -> None:
     shipped = sorted(p.relative_to(rules).as_posix() for p in rules.rglob("*.yaml"))
     assert sorted(n.removeprefix("engine/packs/") for n in names
                   if n.startswith("engine/packs/")) == shipped
-    for schema in ("case", "rule", "report"):
+    for schema in ("case", "rule", "rule-source", "report"):
         assert f"engine/schemas/{schema}.schema.json" in names
+    packages = sorted(p.parent.relative_to(ROOT).as_posix()
+                      for p in (ROOT / "engine").rglob("__init__.py"))
+    missing = [p for p in packages if f"{p}/__init__.py" not in names]
+    assert not missing, f"packages left out of the wheel (setup.cfg packages): {missing}"
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .durable import Activation, Session, _Target
+    from .durable.session import Activation, Session, _Target
 
 FiringKey = tuple[str, tuple[str, ...]]
 """A firing: the compiled rule's name and the stored ids of the facts it bound."""
@@ -66,7 +66,7 @@ class KeptCase:
     def update(self, facts: Iterable[Mapping[str, Any]]) -> list[Activation]:
         """Make the kept facts those of ``facts`` and return every activation they make, as
         ``Session.run`` would for the same facts."""
-        from .durable import dumps  # noqa: PLC0415 - the module that imports durable_rules
+        from .durable.session import dumps  # noqa: PLC0415 - the module that imports durable_rules
 
         wanted = {fact["id"]: (fact, dumps(fact)) for fact in facts}
         gone = [lid for lid, text in self.texts.items()
@@ -140,7 +140,7 @@ class KeptCase:
     # -- assertion -------------------------------------------------------------------------
 
     def _assert(self, pending: deque[Mapping[str, Any]]) -> None:
-        from .durable import dumps  # noqa: PLC0415
+        from .durable.session import dumps  # noqa: PLC0415
 
         session = self.session
         while pending:
@@ -181,6 +181,6 @@ class KeptCase:
 
 
 def _stored_id(text: str) -> str:
-    from .durable import loads  # noqa: PLC0415
+    from .durable.session import loads  # noqa: PLC0415
 
     return str(loads(text)["id"])

@@ -1,44 +1,22 @@
-"""The only module that imports durable_rules: it runs compiled rulesets over a case's facts.
-
-durable_rules 2.0.28 is unmaintained and its C core crashes or silently drops work on several
-paths (docs/durable-rules.md). This module is written so that none of them can be reached:
-
-* one ``Host`` per process, with its two timer threads never started (they would poll the C
-  core every 0.2 s and could run actions on another thread);
-* rulesets registered once, from deep copies (registration mutates the definition);
-* facts asserted one at a time (a batch with one unobserved fact drops the whole batch), with
-  an unobserved fact simply not stored (the C result code is read directly);
-* one session id for every case, cleaned by retracting every fact rex asserted; ``delete_state``
-  is never called (with joins it kills the process);
-* actions are run through the C core directly (start, run, complete and start the next), not
-  through durable_rules' Python action runner, which json-dumps the state for every action and
-  abandons actions after 10 s of wall-clock time;
-* actions never assert: they record the match, and rex asserts derived facts itself, at the top
-  level, so an exception cannot be swallowed half-way through an action;
-* an action that fails, a fact the core defers (a locked state), a false "already observed"
-  (its 32-bit fact id hash collides) and a case that would hold too many live facts are all
-  detected; the first two raise ``EngineError`` rather than return a report with a finding
-  missing.
-"""
+"""A compiled program's rulesets registered in durable_rules, and a case run through them:
+facts asserted one at a time, actions run through the C core directly, every fact retracted
+after the case (see the package's docstring for the pitfalls each step keeps out of reach)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine
-from durable import engine as durable_engine
 
-from ..compiler import STATUS_OF_VARIANT, CompiledRule, Program, derived_fact, encode_case, fkey
-from ..errors import EngineError
-from ..model import STATUS_RANK, Case
-from . import EngineMatch
-from .kept import Firing, KeptCase
+from ...compiler import CompiledRule, Program, derived_fact
+from ...errors import EngineError
+from ..kept import Firing, KeptCase
+from .host import LOCK, host
 
 MAX_LIVE_FACTS = 20_000
 """Facts one case may hold in one ruleset at once (durable_rules' 32-bit fact hash makes
@@ -50,57 +28,7 @@ Activation = tuple[str, tuple[str, ...]]
 """A compiled rule that matched (its name) and the ids bound to its bindings, in the compiled
 rule's binding order."""
 
-
-class _Host(durable_engine.Host):  # type: ignore[misc]
-    """A durable_rules host whose actions rex provides and whose timer threads never start."""
-
-    def __init__(self) -> None:
-        self.actions: dict[str, Callable[[Any], None]] = {}
-        super().__init__()
-
-    def get_action(self, action_name: str) -> Callable[[Any], None]:
-        return self.actions[action_name]
-
-    def _run(self) -> None:
-        """Host() starts two threads that poll every ruleset forever; rex uses no timers."""
-
-
-_LOCK = threading.RLock()
-_HOSTS: list[_Host] = []
 _SESSIONS: dict[str, Session] = {}
-
-
-REQUIRED_FIXES = 2
-"""The level of rex's patch to durable-rules 2.0.28 (third_party/durable-rules) this code needs."""
-
-
-def check_engine_build() -> None:
-    """Refuse to run on a durable-rules build without rex's fixes.
-
-    Stock 2.0.28 leaves the frame of every completed action marked as being dispatched; when
-    rex retracts the facts of a case in which a rule with two or more patterns fired, the C
-    core scans past that frame's end, reading and sometimes writing the memory after it
-    (docs/durable-rules.md, pitfall 28). And when the last join test of a pattern fails after
-    the others held, it reads on through the rule network until a byte happens to match, and
-    crashes where none does (pitfall 29). Results could be silently wrong, or the process could
-    crash, so no report is made on a build without both fixes."""
-    fixes = getattr(durable_rules_engine, "REX_FIXES", 0)
-    if fixes < REQUIRED_FIXES:
-        raise EngineError(
-            "the installed durable-rules 2.0.28 lacks rex's fixes to its C core (without them "
-            "evaluating cases can corrupt memory); install the fixed build with "
-            "'python third_party/durable-rules/build.py' from a rex checkout (make run does "
-            "this), see docs/durable-rules.md"
-        )
-
-
-def host() -> _Host:
-    """The process's one durable_rules host (each Host would cost memory and threads)."""
-    with _LOCK:
-        if not _HOSTS:
-            check_engine_build()
-            _HOSTS.append(_Host())
-        return _HOSTS[0]
 
 
 def session_for(program: Program) -> Session:
@@ -110,7 +38,7 @@ def session_for(program: Program) -> Session:
     that registered them, so two programs that compile to the same rulesets (the law as it
     stood on two dates between which nothing changed) must share one session.
     """
-    with _LOCK:
+    with LOCK:
         found = _SESSIONS.get(program.fingerprint)
         if found is None:
             found = Session(program)
@@ -508,69 +436,3 @@ _OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 loads = json.JSONDecoder().decode
 """Facts as durable_rules reads them (compact; the C parser takes any JSON spacing)."""
-
-
-def fact_key(path: str) -> str:
-    return fkey(path)
-
-
-_Plan = tuple[str, int, tuple[int, ...], tuple[int, ...], str]
-
-
-class DurableMatcher:
-    """The rule engine: a compiled program's rulesets in durable_rules, over a case's facts."""
-
-    name = "durable_rules"
-
-    def __init__(self, program: Program) -> None:
-        self.program = program
-        self.session = session_for(program)
-        self.binding_names: dict[str, list[str]] = {}
-        self.plans = self._plans()
-
-    keep = False
-    """Whether the case's facts stay in the session, so that the next case (the same case
-    after an answer, in ``rex ask``) is matched by asserting only what differs."""
-
-    def matches(self, case: Case) -> list[EngineMatch]:
-        """The best match of each finding rule and key, as the rule engine finds them."""
-        facts = encode_case(case, self.program.encoding)
-        activations = self.session.run_kept(facts) if self.keep else self.session.run(facts)
-        plans = self.plans
-        best: dict[tuple[str, tuple[str, ...]], tuple[int, tuple[str, ...], str]] = {}
-        for compiled_name, keys in activations:
-            rule_id, rank, key_at, bound_at, name = plans[compiled_name]
-            key = (rule_id, tuple(keys[i] if i >= 0 else "?" for i in key_at))
-            bound = tuple(keys[i] if i >= 0 else "?" for i in bound_at)
-            known = best.get(key)
-            if known is None or rank > known[0] or (rank == known[0] and bound < known[1]):
-                best[key] = (rank, bound, name)
-        matches = []
-        for key in sorted(best):
-            rank, bound, name = best[key]
-            variant = self.program.compiled[name].variant
-            names = self.binding_names[key[0]]
-            matches.append(EngineMatch(key[0], STATUS_OF_VARIANT[variant],
-                                       dict(zip(names, bound, strict=True))))
-        return matches
-
-    def _plans(self) -> dict[str, _Plan]:
-        """For each compiled rule that reports: where its key and bindings are in an
-        activation's keys (-1 for a binding left unbound)."""
-        rules = {rule.id: rule for rule in self.program.rules}
-        plans = {}
-        for name, compiled in self.program.compiled.items():
-            rule = rules[compiled.rule]
-            if rule.finding is None:
-                continue
-            position = {binding: i for i, binding in enumerate(compiled.bindings)}
-            names = sorted(b.name for b in rule.bindings)
-            self.binding_names[rule.id] = names
-            plans[name] = (
-                rule.id,
-                STATUS_RANK[STATUS_OF_VARIANT[compiled.variant]],
-                tuple(position.get(b, -1) for b in rule.key),
-                tuple(position.get(b, -1) for b in names),
-                name,
-            )
-        return plans
