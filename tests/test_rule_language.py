@@ -147,6 +147,22 @@ def test_overlapping_values_of_a_parameter_are_refused(tmp_path: Path) -> None:
     assert "parameters.threshold.values[1]" in line
 
 
+def test_a_value_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:
+    text = PACK.replace("until: 2024-12-31, basis", "from: 2025-02-01, until: 2024-12-31, basis")
+    line = "\n".join(error.one_line() for error in rule_errors([_write(tmp_path, text)]))
+    assert "applies from 2025-02-01 until 2024-12-31, an earlier day" in line
+
+
+def test_a_version_period_from_a_block_with_its_own_until_picks_the_value(
+        tmp_path: Path) -> None:
+    text = PACK.replace("in_force: {from: 2003-06-20, until: 2024-12-31}",
+                        "in_force: {use: amended-from-2025, from: 2003-06-20, until: 2024-12-31}")
+    rule = load_rules([_write(tmp_path, text)]).get("uk-test.turnover-70m")
+    assert rule is not None and rule.finding is not None
+    assert rule.finding.title.endswith("exceeds GBP 70m")
+    assert rule.in_force_from == dt.date(2003, 6, 20)
+
+
 def test_a_block_that_uses_itself_is_refused(tmp_path: Path) -> None:
     text = PACK.replace("  bindings:\n    event: event",
                         "  bindings:\n    loop: {use: bindings}\n    event: event")

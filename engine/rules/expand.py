@@ -92,6 +92,11 @@ class _Expander:
             value = raw["value"]
             values.append(_Value(value, str(raw.get("text", _shown(value))),
                                  to_date(raw.get("from")), to_date(raw.get("until")), at))
+        for value in values:
+            if value.start is not None and value.end is not None and value.start > value.end:
+                self.error(value.at, f"this value of the parameter {name!r} applies from "
+                           f"{value.start.isoformat()} until {value.end.isoformat()}, an "
+                           "earlier day", "until is the last day the value applies")
         ordered = sorted(values, key=lambda v: v.start or dt.date.min)
         for earlier, later in itertools.pairwise(ordered):
             if earlier.end is None or later.start is None or earlier.end >= later.start:
@@ -150,10 +155,11 @@ class _Expander:
             return
         in_force = rule.get("in_force")
         for _ in range(len(self.blocks)):  # an in_force taken from a block
-            if not (isinstance(in_force, dict) and set(in_force) == {"use"}
-                    and in_force["use"] in self.blocks):
+            if not (isinstance(in_force, dict) and isinstance(in_force.get("use"), str)
+                    and isinstance(self.blocks.get(in_force["use"]), dict)):
                 break
-            in_force = self.blocks[in_force["use"]]
+            extra = {key: value for key, value in in_force.items() if key != "use"}
+            in_force = {**self.blocks[in_force["use"]], **extra}
         if not isinstance(in_force, dict):
             in_force = {}
         period = (to_date(in_force.get("from")), to_date(in_force.get("until")))
